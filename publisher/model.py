@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class State(str, Enum):
+class State(StrEnum):
     NUMBER = "number"
     BLANK = "blank"  # the report leaves the cell empty or prints '/', '-', '—'
     UNREADABLE = "unreadable"  # the cell is there but cannot be read with certainty

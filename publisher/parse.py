@@ -188,12 +188,12 @@ class _Reader:
             while len(cells) > n and not cells[-1].text.strip():
                 cells.pop()
             if len(cells) == n:
-                for spec, tok in zip(specs, cells):
+                for spec, tok in zip(specs, cells, strict=True):
                     self.put(spec, tok.text, tok.piece.where, unit)
                 return
             if len(cells) < n and cells[0].piece.where.line is not None and cells[0].piece.table:
                 # one cell per line: a short row lost its trailing cells
-                for spec, tok in zip(specs, cells):
+                for spec, tok in zip(specs, cells, strict=False):
                     self.put(spec, tok.text, tok.piece.where, unit)
                 for spec in specs[len(cells):]:
                     self.unreadable(spec, cells[-1].piece.where, f"row prints {len(cells)} of {n} cells")
@@ -212,7 +212,7 @@ class _Reader:
             for spec in specs:
                 self.unreadable(spec, where, f"cannot split {run.strip()!r} into {n} cells")
             return
-        for spec, part in zip(specs, parts):
+        for spec, part in zip(specs, parts, strict=True):
             if part is None:
                 self.unreadable(spec, where, f"digits run together in {run.strip()!r}; cell boundaries unknown")
             else:
@@ -275,7 +275,8 @@ def read_tables(tokens: list[Token], report: Report) -> list[Concept]:
             for col in header:
                 spec = c.cell_for(concept.id, col.id)
                 if spec is None:
-                    report.warnings.append(f"{tok.piece.where}: no cell {concept.label_zh} × {col.label_zh} in the format")
+                    report.warnings.append(
+                        f"{tok.piece.where}: no cell {concept.label_zh} × {col.label_zh} in the format")
                 specs.append(spec)
             if None in specs:
                 continue
@@ -315,9 +316,11 @@ def _review(tokens: list[Token], last: int, r: _Reader) -> None:
 
 # -- metadata and narrative -----------------------------------------------------------------
 
-_TITLE = re.compile(r"(?P<pre>[^。；;，,]*?)(?P<year>(19|20)\d{2})年度?(?P<post>[^。；;，,0-9]*?)政府信息公开(工作)?(年度)?报告")
+_TITLE = re.compile(
+    r"(?P<pre>[^。；;，,]*?)(?P<year>(19|20)\d{2})年度?(?P<post>[^。；;，,0-9]*?)政府信息公开(工作)?(年度)?报告")
 _CJK_TAIL = re.compile(r"[\u4e00-\u9fff（）()·]+$")
-_DATE_LABEL = re.compile(r"(发布日期|发布时间|成文日期|时间|日期)[:：]\s*((19|20)\d{2})[-年/.](\d{1,2})[-月/.](\d{1,2})")
+_DATE_LABEL = re.compile(
+    r"(发布日期|发布时间|成文日期|时间|日期)[:：]\s*((19|20)\d{2})[-年/.](\d{1,2})[-月/.](\d{1,2})")
 _DATE_LINE = re.compile(r"^((19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _PERIOD = re.compile(r"统计期限[^0-9]{0,8}((19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 

@@ -15,7 +15,9 @@ from .model import State
 
 BLANK_MARKS = {"", "/", "-", "—", "——", "–", "－", "\\", "／", "—/—", "-/-", "…", "……", "--", "---"}
 ZERO_WORDS = {"无", "0件", "零"}
-_YUAN_PER = {"元": Decimal("0.0001"), "万元": Decimal(1), "万": Decimal(1), "亿元": Decimal(10000), "亿": Decimal(10000)}
+_BLANK = {unicodedata.normalize("NFKC", m) for m in BLANK_MARKS}  # as cells are compared: '…' is '...'
+_YUAN_PER = {"元": Decimal("0.0001"), "万元": Decimal(1), "万": Decimal(1),
+             "亿元": Decimal(10000), "亿": Decimal(10000)}
 _COUNT_UNITS = ("件", "个", "项", "条", "次", "人", "家", "份", "宗")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -42,7 +44,7 @@ def read_value(text: str, money: bool = False, header_unit: str | None = None, s
     """Read one printed cell. Never guesses: what is not plainly a number is unreadable."""
     t = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip()
     t = t.replace("−", "-").replace("—", "—")
-    if t in BLANK_MARKS or set(t) <= set("/-—–－ "):
+    if t in _BLANK or set(t) <= set("/-—–－ "):
         return Value(State.BLANK)
     if t in ZERO_WORDS:
         return Value(State.NUMBER, Decimal(0))
@@ -61,8 +63,8 @@ def read_value(text: str, money: bool = False, header_unit: str | None = None, s
         t = t.replace(" ", "")
     if _GROUPED.fullmatch(t):
         t = t.replace(",", "")
-    if t.startswith("+") and not signed:
-        return Value(State.UNREADABLE, problem=f"sign in a count: {text!r}")
+    if t.startswith(("+", "-")) and not signed:  # counts and amounts are never negative
+        return Value(State.UNREADABLE, problem=f"a sign where none belongs: {text!r}")
     if not _NUMBER.fullmatch(t):
         return Value(State.UNREADABLE, problem=f"not a number: {text!r}")
     try:

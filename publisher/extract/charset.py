@@ -24,14 +24,16 @@ def decode(data: bytes, html: bool = False) -> tuple[str, str]:
                 return data.decode(enc), enc
             except (LookupError, UnicodeDecodeError):
                 pass  # a wrong declaration: detect instead
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:  # Chinese government pages that are not UTF-8 are nearly always GB-family
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
+    # Chinese government pages that are not UTF-8 are nearly always GB-family
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as e:
+            if e.end >= len(data) and e.start >= len(data) - 3:  # a file cut off inside its last character
+                try:
+                    return data[:e.start].decode(enc), enc
+                except UnicodeDecodeError:
+                    pass
     best = from_bytes(data).best()
     if best is None:
         raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no text encoding fits these bytes")

@@ -54,15 +54,15 @@ def read(path: str, data: bytes) -> Document:
                         table(Table(inner, t))
                     row += 1
                     continue
-                doc.pieces.append(Piece(_tc_text(tc), Location(table=number, row=r, column=c), row,
-                                        cell=True, table=True))
+                doc.add(Piece(_tc_text(tc), Location(table=number, row=r, column=c), row,
+                              cell=True, table=True))
 
     for block in d.iter_inner_content():
         if isinstance(block, Paragraph):
             line += 1
             if block.text.strip():
                 row += 1
-                doc.pieces.append(Piece(block.text.strip(), Location(line=line), row))
+                doc.add(Piece(block.text.strip(), Location(line=line), row))
         else:
             table(block)
     return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import lxml.html
@@ -17,6 +18,7 @@ _BLOCK = {
 }
 _SKIP = {"script", "style", "noscript", "head", "template", "iframe", "object", "select", "button"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_END = re.compile(r"</(body|html)\s*>", re.I)
 
 
 class _Walker:
@@ -31,7 +33,7 @@ class _Walker:
         self.line = []
         if text:
             self.row += 1
-            self.doc.pieces.append(Piece(text, Location(line=self.row), self.row))
+            self.doc.add(Piece(text, Location(line=self.row), self.row))
 
     def walk(self, el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
@@ -60,14 +62,15 @@ class _Walker:
 
     def table(self, table) -> None:
         """Emit a table's rows; a cell that holds a table is layout, so read it as running text."""
-        rows = [tr for tr in table.iter("tr") if _owner(tr) is table]
-        if not rows:
+        rows = (tr for tr in table.iter("tr") if _owner(tr) is table)  # lazily: a huge table stops early
+        first = next(rows, None)
+        if first is None:
             for child in table:
                 self.walk(child)
             return
         self.tables += 1
         number = self.tables
-        for r, tr in enumerate(rows, start=1):
+        for r, tr in enumerate(itertools.chain([first], rows), start=1):
             cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
             self.row += 1
             row_id = self.row
@@ -81,7 +84,7 @@ class _Walker:
                     row_id = self.row
                     continue
                 where = Location(table=number, row=r, column=c)
-                self.doc.pieces.append(Piece(cell_text(td), where, row_id, cell=True, table=True))
+                self.doc.add(Piece(cell_text(td), where, row_id, cell=True, table=True))
 
 
 def _owner(tr):
@@ -132,4 +135,6 @@ def read(path: str, data: bytes) -> Document:
     walker = _Walker(doc)
     walker.walk(body if body is not None else root)
     walker.flush()
+    if not _END.search(text):
+        doc.cut_short()  # the page stops before </body> and </html>: cut off mid-way
     return doc

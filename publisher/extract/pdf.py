@@ -46,10 +46,10 @@ def read(path: str, data: bytes) -> Document:
             boxes = [t.bbox for t in found]
             for t in found:
                 tables += 1
-                for r, (cells, texts) in enumerate(zip(t.rows, t.extract()), start=1):
+                for r, (cells, texts) in enumerate(zip(t.rows, t.extract(), strict=False), start=1):
                     pieces = []
                     col = 0
-                    for bbox, text in zip(cells.cells, texts):
+                    for bbox, text in zip(cells.cells, texts, strict=False):
                         if bbox is None or text is None:
                             continue  # covered by a merged cell
                         col += 1
@@ -67,7 +67,8 @@ def read(path: str, data: bytes) -> Document:
                 items.append((line["top"], len(items), [Piece(text, where, 0)]))
             for _, _, pieces in sorted(items, key=lambda i: (i[0], i[1])):
                 row += 1
-                doc.pieces.extend(Piece(p.text, p.where, row, p.cell, p.table) for p in pieces)
+                for p in pieces:
+                    doc.add(Piece(p.text, p.where, row, p.cell, p.table))
         if pdf.pages and chars == 0:
             raise ReportError(f"{path}: PDF has no text layer (a scanned image?); OCR it first")
     return doc

@@ -18,10 +18,12 @@ def read(path: str, data: bytes) -> Document:
             if not in_row:
                 row += 1
                 in_row = True
-            doc.pieces.append(Piece(line.strip(), Location(line=n), row, cell=True, table=True))
+            doc.add(Piece(line.strip(), Location(line=n), row, cell=True, table=True))
             continue
         in_row = False
         if line.strip():
             row += 1
-            doc.pieces.append(Piece(line.strip(), Location(line=n), row))
+            doc.add(Piece(line.strip(), Location(line=n), row))
+    if not text.endswith(("\n", "\r")):
+        doc.cut_short()  # the last line may be cut off mid-way
     return doc
