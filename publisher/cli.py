@@ -22,6 +22,49 @@ def _parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    try:
+        serve(args.dir, host=args.host, port=args.port, timeout=args.timeout, limit=args.limit, workers=args.workers)
+    except FileNotFoundError as e:
+        print(f"xxgk serve: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate_reports
+
+    reports, failed = [], 0
+    for path in args.files:
+        result = parse_file(path)
+        if isinstance(result, Failure):
+            failed += 1
+            print(json.dumps({"source": path, "error": result.error}, ensure_ascii=False) if args.format == "jsonl"
+                  else f"ERROR {result.error}", flush=True)
+        else:
+            reports.append(result)
+    validations, across = validate_reports(reports)
+    for report, v in zip(reports, validations, strict=True):
+        findings = v.findings + [f for f in across if f.report == v.report]
+        violations = [f for f in findings if f.severity == "violation"]
+        warnings = [f for f in findings if f.severity == "warning"]
+        unchecked = [f for f in findings if f.severity == "info"]
+        failed += bool(violations)
+        if args.format == "jsonl":
+            print(json.dumps({"source": report.source.path, "report": v.report,
+                              "violations": [f.as_json() for f in violations],
+                              "warnings": [f.as_json() for f in warnings],
+                              "cannot_check": [f.as_json() for f in unchecked]}, ensure_ascii=False), flush=True)
+        else:
+            print(f"{report.source.path}: {len(violations)} violations, {len(warnings)} warnings, "
+                  f"{len(unchecked)} checks not possible (blank or unreadable inputs)")
+            for f in violations + warnings:
+                print(f"  {f.severity} [{f.rule}] {f.message}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="xxgk", description="Linked open data from Chinese government "
                                  "information-disclosure annual reports.")
@@ -30,6 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=("jsonl", "table"), default="table")
     p.set_defaults(run=_parse)
+    p = sub.add_parser("validate", help="check reports against the SHACL shapes: structure and arithmetic")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=("jsonl", "text"), default="text")
+    p.set_defaults(run=_validate)
+    p = sub.add_parser("serve", help="serve a build directory: SPARQL endpoint, linked data, static site")
+    p.add_argument("dir", metavar="DIR", help="the output directory of `xxgk build`")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="time limit of one query (seconds)")
+    p.add_argument("--limit", type=int, default=100_000, metavar="N", help="most results one query may return")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes")
+    p.set_defaults(run=_serve)
     args = ap.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,199 @@
+"""SHACL validation: per report with pyshacl, across reports with SPARQL over pyoxigraph.
+
+The shapes in `shapes/` are the only definition of every rule. Per-report shapes run on one
+report's graph (plus the ontology); the constraints marked xxgk:scope "corpus" (carry-over,
+in-force, one report per agency and year) need the other reports too, so their SELECT queries
+also run over the embedded store, which answers them far faster than rdflib's engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, SH
+
+from .codes import XXGK, codes
+from .rdf import bind, ontology_graph
+
+SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
+SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+XS = Namespace("https://w3id.org/xxgk/shapes/")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # "violation", "warning" or "info" (a rule that cannot be checked)
+    message: str  # English
+    message_zh: str
+    cells: tuple[str, ...]
+    report: str  # the report's URI
+
+    def as_json(self) -> dict:
+        return {"rule": self.rule, "message": self.message, "message_zh": self.message_zh, "cells": list(self.cells)}
+
+
+@dataclass
+class Validation:
+    report: str
+    findings: list[Finding] = field(default_factory=list)
+    graph: Graph | None = None  # the sh:ValidationReport, linked to the report by xxgk:about
+
+    def of(self, severity: str) -> list[Finding]:
+        return [f for f in self.findings if f.severity == severity]
+
+
+@cache
+def shapes_graph() -> Graph:
+    """The per-report shapes."""
+    return Graph().parse(SHAPES_DIR / "xxgk.shapes.ttl")
+
+
+@cache
+def corpus_shapes_graph() -> Graph:
+    """The shapes that compare reports (cross-year, duplicates)."""
+    return Graph().parse(SHAPES_DIR / "corpus.shapes.ttl")
+
+
+@cache
+def _ontology() -> Graph:
+    return ontology_graph()
+
+
+def _cells_in(text: str) -> tuple[str, ...]:
+    ids = codes().cells
+    seen: list[str] = []
+    for token in re.findall(r"[A-Za-z_][\w.]*", text):
+        token = token.rstrip(".")
+        if token in ids and token not in seen:
+            seen.append(token)
+    return tuple(seen)
+
+
+def _rule(shapes: Graph, shape) -> str:
+    rule = shapes.value(shape, XXGK.rule)
+    if rule is None:  # a property shape: the rule of the node shape that holds it
+        parent = shapes.value(None, SH.property, shape)
+        rule = shapes.value(parent, XXGK.rule) if parent is not None else None
+    return str(rule) if rule is not None else "structure"
+
+
+def _messages(g: Graph, result) -> tuple[str, str]:
+    en = zh = ""
+    for m in g.objects(result, SH.resultMessage):
+        # pyshacl drops the language tag when it fills a message template: tell them by script
+        if (isinstance(m, Literal) and m.language == "zh") or re.search(r"[\u4e00-\u9fff]", str(m)):
+            zh = str(m)
+        else:
+            en = en or str(m)
+    return en or zh, zh or en
+
+
+def validate_graph(data: Graph, report_uri: str) -> Validation:
+    """Run every shape on one report's graph (the report, its agency, its observations)."""
+    shapes = shapes_graph()
+    mixed = Graph()
+    for t in _ontology():
+        mixed.add(t)
+    for t in data:
+        mixed.add(t)
+    _, results, _ = shacl(mixed, shacl_graph=shapes, advanced=True, allow_warnings=True, inference="none")
+    out = Validation(report_uri, graph=bind(results))
+    for vr in results.subjects(SH.focusNode, None):
+        if (vr, RDF.type, SH.ValidationResult) not in results:
+            continue
+        severity = SEVERITY.get(results.value(vr, SH.resultSeverity), "violation")
+        source = results.value(vr, SH.sourceConstraint) or results.value(vr, SH.sourceShape)
+        rule = _rule(shapes, source)
+        en, zh = _messages(results, vr)
+        cells = _cells_in(en)
+        value = results.value(vr, SH.value)
+        focus = results.value(vr, SH.focusNode)
+        if not cells:
+            for node in (value, focus):
+                ident = data.value(node, DCTERMS.identifier) if node is not None else None
+                if ident is not None and str(ident) in codes().cells:
+                    cells = (str(ident),)
+                    break
+        out.findings.append(Finding(rule, severity, en, zh, cells, report_uri))
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        results.add((report, XXGK.about, URIRef(report_uri)))
+    out.findings.sort(key=lambda f: (f.severity, f.rule, f.cells))
+    return out
+
+
+# -- across reports, over the store -------------------------------------------------------------
+
+
+@cache
+def corpus_queries() -> list[tuple[str, str, str, str, str]]:
+    """(rule, severity, query, message en, message zh) of the constraints that compare reports."""
+    shapes = corpus_shapes_graph()
+    prefixes = "".join(
+        f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
+        for d in shapes.objects(XS.corpus, SH.declare))
+    out = []
+    for c in shapes.subjects(XXGK.scope, Literal("corpus")):
+        select = str(shapes.value(c, SH.select)).replace("$this", "?this")
+        msgs = {m.language: str(m) for m in shapes.objects(c, SH.message)}
+        out.append((str(shapes.value(c, XXGK.rule)), SEVERITY[shapes.value(c, SH.severity)], prefixes + select,
+                    msgs.get("en", ""), msgs.get("zh", "")))
+    return sorted(out)
+
+
+def _fill(template: str, row: ox.QuerySolution, names: list[str]) -> str:
+    for name in names:
+        term = row[name]
+        template = template.replace("{?" + name + "}", "" if term is None else getattr(term, "value", str(term)))
+    return template
+
+
+def validate_store(store: ox.Store) -> list[Finding]:
+    """The cross-report rules, answered by the embedded store for every report at once."""
+    findings = []
+    for rule, severity, query, en, zh in corpus_queries():
+        solutions = store.query(query)
+        names = [v.value for v in solutions.variables]
+        for row in solutions:
+            msg = _fill(en, row, names)
+            findings.append(Finding(rule, severity, msg, _fill(zh, row, names), _cells_in(msg), row["this"].value))
+    return findings
+
+
+def to_store(graphs: list[Graph]) -> ox.Store:
+    store = ox.Store()
+    for g in graphs:
+        store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+__all__ = ["Finding", "Validation", "validate_graph", "validate_store", "to_store", "shapes_graph", "BNode"]
+
+
+def validate_reports(reports: list) -> tuple[list[Validation], list[Finding]]:
+    """Validate parsed reports one by one, then across each other; the thin shell the CLI uses."""
+    from .agencies import resolve
+    from .rdf import URIs, agency_graph, report_graph
+
+    agencies = resolve([r.agency for r in reports if r.agency])
+    uris = URIs()
+    out, graphs = [], []
+    for r in reports:
+        agency = agencies.get(r.agency) if r.agency else None
+        if agency is None or r.year is None:
+            v = Validation(r.source.path)
+            what = "agency" if agency is None else "year"
+            v.findings.append(Finding("report-metadata", "violation", f"no {what} could be read from the report",
+                                      f"未能读出报告的{'机关' if what == 'agency' else '年度'}", (), r.source.path))
+            out.append(v)
+            continue
+        g = report_graph(r, agency, uris) + agency_graph(agency, uris)
+        graphs.append(g)
+        out.append(validate_graph(g, str(uris.report(agency.slug, r.year))))
+    return out, validate_store(to_store(graphs)) if graphs else []
