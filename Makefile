@@ -21,7 +21,8 @@ test: setup lint
 	$(BIN)/pytest -q
 
 run: setup
-	$(BIN)/xxgk parse --format table $(SAMPLES)/*.*
+	$(BIN)/xxgk build $(SAMPLES)/*.* --out out
+	$(BIN)/xxgk serve out --host 127.0.0.1 --port 8000
 
 bench: setup
 	$(BIN)/python bench/parse_throughput.py

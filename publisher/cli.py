@@ -65,6 +65,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    try:
+        from .site import render_site
+    except ImportError:  # the site module is optional while it is being written
+        render_site = None
+    result = build(args.reports, args.out, base=args.base, site=render_site,
+                   log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"built {result.out}: {len(result.published)} reports, {result.triples} triples, "
+          f"{len(result.failures)} files skipped, {result.seconds:.1f} s")
+    for f in result.failures:
+        print(f"  skipped: {f.error}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="xxgk", description="Linked open data from Chinese government "
                                  "information-disclosure annual reports.")
@@ -73,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=("jsonl", "table"), default="table")
     p.set_defaults(run=_parse)
+    p = sub.add_parser("build", help="parse, map, validate and publish reports: store, dumps, site")
+    p.add_argument("reports", nargs="+", metavar="REPORTS", help="report files or folders of them")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--base", default="https://w3id.org/xxgk/", help="base URI of the published resources")
+    p.set_defaults(run=_build)
     p = sub.add_parser("validate", help="check reports against the SHACL shapes: structure and arithmetic")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=("jsonl", "text"), default="text")
