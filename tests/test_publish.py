@@ -7,12 +7,12 @@ import gzip
 import httpx
 import pytest
 import rdflib
+from corpus import FIXTURES
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from servers import serving
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from corpus import FIXTURES
 from publisher.build import build
-from servers import serving
 
 FILES = [FIXTURES / "001_huaian-hongze-2023.pdf", FIXTURES / "002_huaian-hongze-2024.pdf"]
 QB = "http://purl.org/linked-data/cube#"
