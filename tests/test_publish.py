@@ -63,6 +63,7 @@ def test_validation_reports_are_in_the_store(site):
     r = httpx.get(url + "/sparql", params={"query": """PREFIX sh: <http://www.w3.org/ns/shacl#>
         PREFIX xxgk: <https://w3id.org/xxgk/def/>
         SELECT ?report (COUNT(?res) AS ?n) WHERE { ?vr a sh:ValidationReport ; xxgk:about ?report ; sh:result ?res .
-          ?res sh:resultSeverity sh:Warning } GROUP BY ?report"""}, headers={"Accept": "application/sparql-results+json"})
+          ?res sh:resultSeverity sh:Warning } GROUP BY ?report"""},
+                  headers={"Accept": "application/sparql-results+json"})
     rows = r.json()["results"]["bindings"]
     assert any(int(b["n"]["value"]) == 2 for b in rows)  # 洪泽区 2023: two review-total warnings
