@@ -6,32 +6,39 @@ failed or killed build leaves the previous publication as it was.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
+import os
+import pickle
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .agencies import resolve
-from .codes import codes
+from .agencies import Agency, resolve
+from .codes import ONTOLOGY_DIR, codes
 from .dumps import write_dumps
+from .executors import executor
 from .model import Report, State
 from .pipeline import Failure, parse_file
 from .published import PublishedReport
-from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph
+from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph, software_version
 from .validate import Finding, validate_graph, validate_store
 
 SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 PREFERENCE = {"text/html": 0, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 1,
               "application/pdf": 2, "text/plain": 3}
+
+
+class BuildError(Exception):
+    """The publication cannot be written; the previous one is left as it was."""
 
 
 @dataclass
@@ -41,6 +48,8 @@ class BuildResult:
     failures: list[Failure] = field(default_factory=list)
     triples: int = 0
     seconds: float = 0.0
+    parsed_again: int = 0  # sources read this time (the rest came from the cache)
+    validated_again: int = 0
 
 
 def sources(paths: list[str]) -> list[str]:
@@ -82,83 +91,202 @@ def choose(reports: list[Report], uri: str) -> tuple[Report, list[Report], list[
     return best, rest, findings
 
 
-def _progress(items: list, label: str):
+def _progress(items, label: str, total: int | None = None):
     """A progress bar on stderr (tqdm), quiet when stderr is not a terminal."""
     from tqdm import tqdm
 
-    return tqdm(items, desc=label, unit="file", file=sys.stderr, disable=None)
+    return tqdm(items, desc=label, unit="report", total=total, file=sys.stderr, disable=None)
 
 
-def build(paths: list[str], out: str, base: str = DEFAULT_BASE,
-          site: Callable | None = None, log: Callable[[str], None] = print) -> BuildResult:
+def _digest(path: str) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _parse(path: str) -> Report | Failure:
+    """The parse step, run in a worker process (or on a Dask worker)."""
+    return parse_file(path)
+
+
+def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, bytes, list[Finding]]:
+    """The map-and-validate step of one report, run in a worker: (report N-Triples, results, findings)."""
+    report, agency, base = item
+    uris = URIs(base)
+    g = report_graph(report, agency, uris) + agency_graph(agency, uris)
+    v = validate_graph(g, str(uris.report(agency.slug, report.year)))
+    results = v.graph.serialize(format="nt").encode("utf-8") if v.graph is not None else b""
+    return g.serialize(format="nt").encode("utf-8"), results, v.findings
+
+
+class Cache:
+    """Work already done, by content: parsed reports by source sha256, validations by input digest.
+
+    Kept beside the output directory, per software version, so that a rebuild reads again only
+    the sources that changed.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.root = out_dir.parent / f".{out_dir.name}.cache" / software_version()
+        (self.root / "parsed").mkdir(parents=True, exist_ok=True)
+        (self.root / "validated").mkdir(parents=True, exist_ok=True)
+
+    def _get(self, kind: str, key: str):
+        path = self.root / kind / f"{key}.pickle"
+        try:
+            return pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def _put(self, kind: str, key: str, value) -> None:
+        path = self.root / kind / f"{key}.pickle"
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)
+
+    def parsed(self, sha: str):
+        return self._get("parsed", sha)
+
+    def keep_parsed(self, sha: str, value) -> None:
+        self._put("parsed", sha, value)
+
+    def validated(self, key: str):
+        return self._get("validated", key)
+
+    def keep_validated(self, key: str, value) -> None:
+        self._put("validated", key, value)
+
+
+def _validation_key(report: Report, agency: Agency, base: str) -> str:
+    h = hashlib.sha256()
+    for part in (report.source.sha256, agency.slug, agency.name, *sorted(agency.variants), base, _shapes_digest()):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+@cache
+def _shapes_digest() -> str:
+    from .validate import SHAPES_DIR
+
+    h = hashlib.sha256()
+    for f in sorted([*SHAPES_DIR.glob("*.ttl"), *ONTOLOGY_DIR.glob("*.ttl")]):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable | None = None,
+          log: Callable[[str], None] = print, jobs: int | None = None, executor_spec: str | None = None,
+          use_cache: bool = True) -> BuildResult:
     started = time.monotonic()
     out_dir = Path(out).resolve()
     files = sources(paths)
     result = BuildResult(out_dir)
-    parsed: list[Report] = []
-    for f in _progress(files, "parse"):
-        r = parse_file(f)
-        if isinstance(r, Failure):
-            result.failures.append(r)
-        elif r.agency is None or r.year is None:
-            result.failures.append(Failure(f, f"{f}: no agency or year could be read from the title"))
-        else:
-            parsed.append(r)
-    for fail in result.failures:
-        log(f"skipped {fail.error}")
-
-    uris = URIs(base)
-    agencies = resolve([r.agency for r in parsed])
-    groups: dict[tuple[str, int], list[Report]] = {}
-    for r in parsed:
-        groups.setdefault((agencies[r.agency].slug, r.year), []).append(r)
-
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
-    tmp.chmod(0o755)
     try:
-        store = ox.Store(str(tmp / "store"))
-        for g in (ontology_graph(), _shapes()):
-            store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-        for (slug, year), reports in _progress(sorted(groups.items()), "validate"):
+        work = Cache(out_dir) if use_cache else None
+    except OSError as e:
+        raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
+    parsed: list[Report] = []
+    with executor(executor_spec, jobs) as run:
+        digests = {f: _digest(f) for f in files}
+        todo = [f for f in files if digests[f] is None or work is None or work.parsed(digests[f]) is None]
+        fresh = dict(zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True))
+        result.parsed_again = len(todo)
+        for f in files:
+            r = fresh[f] if f in fresh else work.parsed(digests[f])
+            if f in fresh and work is not None and digests[f] is not None:
+                work.keep_parsed(digests[f], r)
+            if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
+                r.source = replace(r.source, path=f)
+            if isinstance(r, Failure):
+                result.failures.append(Failure(f, r.error.replace(r.source, f, 1)))
+            elif r.agency is None or r.year is None:
+                result.failures.append(Failure(f, f"{f}: no agency or year could be read from the title"))
+            else:
+                parsed.append(r)
+        for fail in result.failures:
+            log(f"skipped {fail.error}")
+
+        uris = URIs(base)
+        agencies = resolve([r.agency for r in parsed])
+        groups: dict[tuple[str, int], list[Report]] = {}
+        for r in parsed:
+            groups.setdefault((agencies[r.agency].slug, r.year), []).append(r)
+        chosen = []
+        for (slug, year), reports in sorted(groups.items()):
             agency = agencies[reports[0].agency]
             uri = str(uris.report(slug, year))
             best, rest, disagreements = choose(reports, uri)
             if rest:
                 log(f"{agency.name} {year}: published from {best.source.path}; same report in "
                     + ", ".join(r.source.path for r in rest))
-            g = report_graph(best, agency, uris) + agency_graph(agency, uris)
-            v = validate_graph(g, uri)
-            store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            if v.graph is not None:
-                store.bulk_load(v.graph.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            result.published.append(PublishedReport(best, agency, uri, f"report/{slug}/{year}",
-                                                    v.findings + disagreements, [r.source.path for r in rest]))
-        across = validate_store(store)
-        for p in result.published:
-            p.findings += [f for f in across if f.report == p.uri]
-        store.flush()
-        result.triples = len(store)
-        dumps = write_dumps(tmp / "dumps", store, result.published, base)
-        _copy_sources(tmp / "site" / "sources", result.published)
-        counts = {"reports": len(result.published), "agencies": len({p.agency.slug for p in result.published}),
-                  "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
-                  "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
-        if site is not None:
-            site(tmp / "site", result.published, base, dumps, counts)
-        result.seconds = time.monotonic() - started
-        (tmp / "build.json").write_text(json.dumps({
-            "base": base, "counts": counts, "seconds": round(result.seconds, 1),
-            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "failures": [{"source": f.source, "error": f.error} for f in result.failures],
-            "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
-                        for p in result.published],
-        }, ensure_ascii=False, indent=1), encoding="utf-8")
-        del store
-        _swap(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            chosen.append((best, agency, uri, rest, disagreements))
+
+        keys = [_validation_key(b, a, base) for b, a, *_ in chosen]
+        todo_v = [i for i, k in enumerate(keys) if work is None or work.validated(k) is None]
+        fresh_v = dict(zip(todo_v, _progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
+                                             "validate", len(todo_v)), strict=True))
+        result.validated_again = len(todo_v)
+
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+            tmp.chmod(0o755)
+        except OSError as e:
+            raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
+        try:
+            store = ox.Store(str(tmp / "store"))
+            for g in (ontology_graph(), _shapes()):
+                store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+            for i, (best, agency, uri, rest, disagreements) in enumerate(chosen):
+                if i in fresh_v:
+                    done = fresh_v[i]
+                    if work is not None:
+                        work.keep_validated(keys[i], done)
+                else:
+                    done = work.validated(keys[i])
+                report_nt, results_nt, findings = done
+                store.bulk_load(report_nt, ox.RdfFormat.N_TRIPLES)
+                if results_nt:
+                    store.bulk_load(results_nt, ox.RdfFormat.N_TRIPLES)
+                result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
+                                                        list(findings) + disagreements,
+                                                        [r.source.path for r in rest]))
+            across = validate_store(store)
+            for p in result.published:
+                p.findings += [f for f in across if f.report == p.uri]
+            store.flush()
+            result.triples = len(store)
+            dumps = write_dumps(tmp / "dumps", store, result.published, base)
+            _copy_sources(tmp / "site" / "sources", result.published)
+            counts = {"reports": len(result.published),
+                      "agencies": len({p.agency.slug for p in result.published}),
+                      "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
+                      "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
+            if site is not None:
+                site(tmp / "site", result.published, base, dumps, counts)
+            result.seconds = time.monotonic() - started
+            (tmp / "build.json").write_text(json.dumps({
+                "base": base, "counts": counts, "seconds": round(result.seconds, 1),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "parsed_again": result.parsed_again, "validated_again": result.validated_again,
+                "failures": [{"source": f.source, "error": f.error} for f in result.failures],
+                "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
+                            for p in result.published],
+            }, ensure_ascii=False, indent=1), encoding="utf-8")
+            del store
+            _swap(tmp, out_dir)
+        except OSError as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise BuildError(f"{out_dir}: writing the publication failed ({e.strerror or e}); "
+                             "the previous publication is unchanged") from e
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return result
 
 
@@ -182,12 +310,6 @@ def _swap(tmp: Path, out: Path) -> None:
         out.rename(old)
     tmp.rename(out)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def gz_lines(path: Path, lines) -> None:
-    with gzip.open(path, "wt", encoding="utf-8") as f:
-        for line in lines:
-            f.write(line)
 
 
 __all__ = ["build", "BuildResult", "choose", "sources", "codes"]

@@ -66,14 +66,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .build import BuildError, build
 
     try:
         from .site import render_site
     except ImportError:  # the site module is optional while it is being written
         render_site = None
-    result = build(args.reports, args.out, base=args.base, site=render_site,
-                   log=lambda m: print(m, file=sys.stderr, flush=True))
+    try:
+        result = build(args.reports, args.out, base=args.base, site=render_site,
+                       log=lambda m: print(m, file=sys.stderr, flush=True), jobs=args.jobs,
+                       executor_spec=args.executor, use_cache=not args.no_cache)
+    except BuildError as e:
+        print(f"xxgk build: {e}", file=sys.stderr)
+        return 2
     print(f"built {result.out}: {len(result.published)} reports, {result.triples} triples, "
           f"{len(result.failures)} files skipped, {result.seconds:.1f} s")
     for f in result.failures:
@@ -93,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("reports", nargs="+", metavar="REPORTS", help="report files or folders of them")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--base", default="https://w3id.org/xxgk/", help="base URI of the published resources")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
+    p.add_argument("--executor", default=None, metavar="dask://HOST:PORT",
+                   help="run parsing and validation on an existing Dask cluster")
+    p.add_argument("--no-cache", action="store_true", help="read every source again")
     p.set_defaults(run=_build)
     p = sub.add_parser("validate", help="check reports against the SHACL shapes: structure and arithmetic")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -72,6 +72,7 @@ class Report:
     cells: dict[str, Cell] = field(default_factory=dict)
     narrative: dict[str, str] = field(default_factory=dict)  # "preamble", "1", "5", "6"
     warnings: list[str] = field(default_factory=list)
+    parsed_at: str | None = None  # when it was read (ISO 8601, UTC): part of its provenance
 
     def value(self, cell_id: str) -> Decimal | None:
         cell = self.cells.get(cell_id)

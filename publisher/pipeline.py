@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .extract import extract
@@ -34,6 +35,7 @@ def parse_file(path: str) -> Report | Failure:
         doc = extract(path, data)
         source = Provenance(path, hashlib.sha256(data).hexdigest(), MEDIA_TYPES[_sniff(path, data)], len(data))
         report = parse(doc, source)
+        report.parsed_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     except ReportError as e:
         return Failure(path, str(e))
     except Exception as e:  # a reader bug must not lose the other reports

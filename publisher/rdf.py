@@ -129,6 +129,8 @@ def report_graph(report: Report, agency: Agency, uris: URIs | None = None,
     g.add((activity, RDF.type, XXGK.Parsing))
     g.add((activity, RDF.type, PROV.Activity))
     g.add((activity, PROV.used, src))
+    if parsed_at is None and report.parsed_at:
+        parsed_at = datetime.fromisoformat(report.parsed_at)
     when = (parsed_at or datetime.now(UTC)).replace(microsecond=0)
     g.add((activity, PROV.endedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
     agent = URIRef(f"{uris.base}software/xxgk/{software_version()}")

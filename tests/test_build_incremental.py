@@ -1,0 +1,120 @@
+"""Parallel, incremental and fault-tolerant builds: what a rebuild reads again, and what survives a kill."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from corpus import FIXTURES
+from publisher.build import BuildError, build
+
+ROOT = FIXTURES.parent.parent
+FILES = ["000_cq-yubei-luoqi-2020.txt", "012_pingtan-2019.html", "014_pingtan-2021.html", "016_pingtan-2023.html"]
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+@pytest.fixture()
+def reports(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in FILES:
+        shutil.copy(FIXTURES / name, folder / name)
+    return folder
+
+
+def triples_of(out) -> str:
+    return gzip.open(out / "dumps" / "xxgk.nt.gz", "rt", encoding="utf-8").read()
+
+
+def test_a_rebuild_reads_only_what_changed_and_drops_what_was_removed(reports, tmp_path):
+    out = tmp_path / "out"
+    first = build([str(reports)], str(out), log=quiet, jobs=2)
+    assert first.parsed_again == 4 and first.validated_again == 4
+    again = build([str(reports)], str(out), log=quiet, jobs=2)
+    assert again.parsed_again == 0 and again.validated_again == 0
+    assert again.triples == first.triples
+
+    (reports / "016_pingtan-2023.html").write_text(
+        (FIXTURES / "016_pingtan-2023.html").read_text(encoding="utf-8") + "\n<!-- edited -->", encoding="utf-8")
+    changed = build([str(reports)], str(out), log=quiet, jobs=2)
+    assert changed.parsed_again == 1
+
+    (reports / "000_cq-yubei-luoqi-2020.txt").unlink()
+    removed = build([str(reports)], str(out), log=quiet, jobs=2)
+    assert removed.parsed_again == 0
+    assert len(removed.published) == 3
+    assert "洛碛镇" not in triples_of(out)
+    assert "洛碛镇" not in (out / "dumps" / "observations.csv").read_text(encoding="utf-8")
+
+
+def test_one_and_two_processes_publish_the_same_data(reports, tmp_path):
+    one = build([str(reports)], str(tmp_path / "one"), log=quiet, jobs=1, use_cache=False)
+    two = build([str(reports)], str(tmp_path / "two"), log=quiet, jobs=2, use_cache=False)
+    assert one.triples == two.triples
+    assert (tmp_path / "one" / "dumps" / "observations.csv").read_bytes() == \
+        (tmp_path / "two" / "dumps" / "observations.csv").read_bytes()
+
+
+def test_parsing_runs_on_a_dask_cluster(reports, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        result = build([str(reports)], str(tmp_path / "out"), log=quiet, executor_spec=f"dask://{address}",
+                       use_cache=False)
+    local = build([str(reports)], str(tmp_path / "local"), log=quiet, jobs=1, use_cache=False)
+    assert result.parsed_again == 4
+    assert result.triples == local.triples
+
+
+def test_a_killed_build_leaves_the_previous_publication_and_the_next_one_completes(reports, tmp_path):
+    out = tmp_path / "out"
+    build([str(reports)], str(out), log=quiet, jobs=1)
+    before = triples_of(out)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name in FILES[:3]:  # something new to read, so the killed build has work under way
+        (reports / f"copy-{name}").write_bytes((FIXTURES / name).read_bytes() + b"\n")
+    proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "build", str(reports), "--out", str(out),
+                             "--jobs", "1", "--no-cache"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert triples_of(out) == before
+    assert (out / "build.json").exists()
+    done = build([str(reports)], str(out), log=quiet, jobs=1)
+    assert len(done.published) == 4  # the copies are the same reports, published once
+    leftovers = [p.name for p in tmp_path.iterdir() if ".building-" in p.name]
+    assert len(leftovers) <= 1  # the killed build's folder; a later build may clean it
+
+
+def test_an_unwritable_output_is_a_clear_error_and_leaves_the_previous_publication(reports, tmp_path):
+    out = tmp_path / "out"
+    build([str(reports)], str(out), log=quiet, jobs=1)
+    before = triples_of(out)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(BuildError, match="cannot write the output"):
+        build([str(reports)], str(blocker / "out"), log=quiet, jobs=1)
+    full = tmp_path / "full"
+    full.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(full)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here to fill the disk")
+    try:
+        with pytest.raises(BuildError, match="writing the publication failed"):
+            build([str(reports)], str(full / "out"), log=quiet, jobs=1)
+        assert [p.name for p in full.iterdir() if not p.name.endswith(".cache")] == []
+    finally:
+        subprocess.run(["umount", str(full)], capture_output=True)
+    assert triples_of(out) == before
