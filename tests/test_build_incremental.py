@@ -11,8 +11,8 @@ import sys
 import time
 
 import pytest
-
 from corpus import FIXTURES
+
 from publisher.build import BuildError, build
 
 ROOT = FIXTURES.parent.parent
