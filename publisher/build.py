@@ -109,9 +109,12 @@ def _digest(path: str) -> str | None:
     return h.hexdigest()
 
 
+PARSE_TIME_LIMIT = 120.0  # seconds; a real report takes well under one
+
+
 def _parse(path: str) -> Report | Failure:
     """The parse step, run in a worker process (or on a Dask worker)."""
-    return parse_file(path)
+    return parse_file(path, time_limit=PARSE_TIME_LIMIT)
 
 
 def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, bytes, list[Finding]]:

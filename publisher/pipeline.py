@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +29,43 @@ class Failure:
     error: str
 
 
-def parse_file(path: str) -> Report | Failure:
+class _TooSlow(BaseException):  # not an Exception: no reader may swallow it
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Stop a parse that runs past its time (SIGALRM; only in a process's main thread)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def parse_file(path: str, time_limit: float | None = None) -> Report | Failure:
+    """Read one file; a file that takes longer than `time_limit` seconds is a Failure."""
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         return Failure(path, f"{path}: cannot read the file ({e.strerror or e})")
+    try:
+        with _time_limit(time_limit):
+            return _parse_bytes(path, data)
+    except _TooSlow:
+        return Failure(path, f"{path}: took longer than {time_limit:g} s to read; given up")
+
+
+def _parse_bytes(path: str, data: bytes) -> Report | Failure:
     try:
         doc = extract(path, data)
         source = Provenance(path, hashlib.sha256(data).hexdigest(), MEDIA_TYPES[_sniff(path, data)], len(data))
