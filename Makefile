@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLES := tests/fixtures
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean site-assets browser
 
 $(BIN)/xxgk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,23 @@ $(BIN)/xxgk: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-setup: $(BIN)/xxgk
+setup: $(BIN)/xxgk site-assets
+
+# The front-end packages the static site bundles (YASGUI, Chart.js), as site/package-lock.json pins them.
+site-assets: site/node_modules/.package-lock.json
+
+site/node_modules/.package-lock.json: site/package.json site/package-lock.json
+	npm ci --prefix site --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium, for the browser tests of the site (tests/test_site.py).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 lint: setup
 	$(BIN)/ruff check publisher tests bench
 
-test: setup lint
+test: setup lint browser
 	$(BIN)/pytest -q
 
 run: setup

@@ -55,10 +55,14 @@ def resolve(names: list[str]) -> dict[str, Agency]:
     groups: dict[str, list[str]] = {}
     for k in keys:
         groups.setdefault(root(k), []).append(k)
+    printed: dict[str, str] = {}  # folded key -> the name as a report prints it
+    for n in names:
+        if n:
+            printed.setdefault(fold(n), " ".join(n.split()))
     by_key: dict[str, Agency] = {}
     for members in groups.values():
         members.sort(key=len)
-        agency = Agency(slug(members[0]), members[-1], set(members))
+        agency = Agency(slug(members[0]), printed[members[-1]], {printed[m] for m in members})
         for m in members:
             by_key[m] = agency
     return {n: by_key[fold(n)] for n in names if n}
