@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", type=Path, help="an existing build directory (default: make one)")
     ap.add_argument("--agencies", type=int, default=30, help="synthetic agencies (×3 reports) when making the data")
+    ap.add_argument("--gallery", action="store_true", help="time the gallery queries (default with --dir)")
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--rdflib-runs", type=int, default=5)
     ap.add_argument("--serve-rdflib", nargs=2, metavar=("NT", "PORT"), help=argparse.SUPPRESS)
@@ -211,13 +212,19 @@ def main(argv: list[str] | None = None) -> int:
             wait_up(url, process)
             print(f"{name} up in {time.monotonic() - started:.1f} s at {url}", flush=True)
 
+        queries = dict(QUERIES)
+        if args.dir is not None or args.gallery:  # the research queries of the site's gallery
+            from publisher.site import gallery
+
+            queries = {"empty ASK (per request)": OVERHEAD}
+            queries |= {f"gallery: {q['name']}"[:26]: q["query"] for q in gallery()}
         results: dict[str, dict[str, float]] = {}
         print(f"\nmedian latency over {args.runs} runs ({args.rdflib_runs} for rdflib-endpoint), milliseconds")
         print(f"{'query':26} {'rows':>5} {'ours':>9} {'oxigraph':>9} {'rdflib-ep':>10} {'ours/oxi':>9} "
               f"{'rdflib/ours':>12}")
         runs = {name: args.rdflib_runs if name == "rdflib-endpoint" else args.runs for name in urls}
         clients = {name: httpx.Client(timeout=600) for name in urls}
-        for label, query in QUERIES.items():
+        for label, query in queries.items():
             results[label], rows = time_queries(clients, urls, query, runs)
             r = results[label]
             mismatch = "" if len(set(rows.values())) == 1 else f"  rows differ: {rows}"
@@ -226,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['rdflib-endpoint'] / r['ours']:12.1f}{mismatch}", flush=True)
         for client in clients.values():
             client.close()
-        data = [r for label, r in results.items() if QUERIES[label] != OVERHEAD]
+        data = [r for label, r in results.items() if queries[label] != OVERHEAD]
         ours_vs_oxi = statistics.geometric_mean(r["ours"] / r["oxigraph"] for r in data)
         rdflib_vs_ours = statistics.geometric_mean(r["rdflib-endpoint"] / r["ours"] for r in data)
         print(f"\ngeometric mean over the data queries: ours/oxigraph {ours_vs_oxi:.2f} (goal ≤ 1.5), "

@@ -309,7 +309,7 @@ def _review(tokens: list[Token], last: int, r: _Reader) -> None:
         rows: dict[int, list[Token]] = {}
         for v in values:
             rows.setdefault(v.piece.row, []).append(v)
-        keep = [row for row in rows.values() if any(re.search(r"\d", v.text) for v in row)]
+        keep = [row for row in rows.values() if any(re.search(r"\d|无", v.text) for v in row)]
         values = [v for row in keep for v in row]
     r.row(label, values, specs)
 

@@ -73,6 +73,8 @@ def read_value(text: str, money: bool = False, header_unit: str | None = None, s
         return Value(State.UNREADABLE, problem=f"not a number: {text!r}")
     if money:
         unit = unit or header_unit
+        if n == 0:  # nothing is nothing in any unit
+            return Value(State.NUMBER, Decimal(0))
         if unit is None:
             return Value(State.UNREADABLE, problem=f"amount {text!r} prints no unit (元 or 万元)")
         return Value(State.NUMBER, _clean(n * _YUAN_PER[unit]))
