@@ -26,8 +26,9 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import serve
 
     try:
-        serve(args.dir, host=args.host, port=args.port, timeout=args.timeout, limit=args.limit, workers=args.workers)
-    except FileNotFoundError as e:
+        serve(args.dir, host=args.host, port=args.port, timeout=args.timeout, limit=args.limit, workers=args.workers,
+              store=args.store)
+    except (FileNotFoundError, ValueError) as e:
         print(f"xxgk serve: {e}", file=sys.stderr)
         return 2
     return 0
@@ -114,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="time limit of one query (seconds)")
     p.add_argument("--limit", type=int, default=100_000, metavar="N", help="most results one query may return")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="query worker processes")
+    p.add_argument("--store", default=None, metavar="LOCATION",
+                   help="answer from this store instead of DIR/store: a directory, or a SPARQL 1.1 server "
+                        "(http://HOST:PORT for `oxigraph serve`, or query=URL&store=URL&update=URL)")
     p.set_defaults(run=_serve)
     args = ap.parse_args(argv)
     return args.run(args)

@@ -50,11 +50,20 @@ Linked data
     ``https://w3id.org/xxgk/def/``, whatever the base.
 
 Running
-    ``xxgk serve DIR [--host 127.0.0.1] [--port 8000] [--timeout 10] [--limit 100000] [--workers 2]``.
+    ``xxgk serve DIR [--host 127.0.0.1] [--port 8000] [--timeout 10] [--limit 100000] [--workers 2]
+    [--store LOCATION]``.
     Queries run in ``--workers`` pyoxigraph processes that open the store read-only; one that runs
     past the timeout is killed and replaced, and one that needs more than its memory allowance
     (2 GiB plus twice the store's size, as address space) dies alone: the server itself never
     blocks on a query. Ctrl-C or SIGTERM stops the workers with the server.
+
+    ``--store`` answers from another store than ``DIR/store``: another directory, or a SPARQL 1.1
+    server (``http://HOST:PORT`` for ``oxigraph serve``, or ``query=URL&store=URL&update=URL``;
+    the forms are in publisher/remote.py). With a server, /sparql queries and the DESCRIBEs of
+    linked data are forwarded to it under the same rules (refusals, timeout, result limit, at most
+    ``--workers`` at a time) and its answers are written out here in the format asked for; a
+    store that does not answer gives 503, one that fails 502. A query past the timeout is
+    abandoned, not stopped: give the server the same time limit (``oxigraph serve --timeout-s``).
 
 Static files
     Everything else is served from ``DIR/site`` (``index.html`` for directories, ``404.html`` for
@@ -69,6 +78,7 @@ import json
 import mimetypes
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -79,6 +89,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from .remote import RemoteError, RemoteFailed, RemoteStore
 from .store import (
     DEF,
     DEFAULT_LIMIT,
@@ -86,6 +97,7 @@ from .store import (
     DEFAULT_WORKERS,
     GRAPH_FORMATS,
     MAX_QUERY_BYTES,
+    PREFIXES,
     QueryError,
     QueryPool,
     QueryRefused,
@@ -95,6 +107,7 @@ from .store import (
     ResultLimitExceeded,
     StoreBusy,
     WorkerFailed,
+    is_remote,
     write_graph,
 )
 
@@ -145,7 +158,7 @@ MAX_BODY_BYTES = 3 * MAX_QUERY_BYTES + 16_384
 _IRI_SAFE = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
 
 _STATUS = [
-    (QuerySyntaxError, 400), (ResultLimitExceeded, 400), (QueryRefused, 403), (QueryTooLarge, 413),
+    (RemoteFailed, 502), (QuerySyntaxError, 400), (ResultLimitExceeded, 400), (QueryRefused, 403), (QueryTooLarge, 413),
     (QueryTimeout, 503), (StoreBusy, 503), (WorkerFailed, 503), (QueryError, 500),
 ]
 
@@ -346,26 +359,45 @@ def _html_view(iri: str, ntriples: bytes, base: str) -> str:
 
 
 def create_app(out_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, limit: int | None = DEFAULT_LIMIT, *,
-               workers: int = DEFAULT_WORKERS, memory_limit: int | None = None, base: str | None = None) -> FastAPI:
+               workers: int = DEFAULT_WORKERS, memory_limit: int | None = None, base: str | None = None,
+               store_url: str | os.PathLike | None = None) -> FastAPI:
     """The web application serving the build directory `out_dir` (see the module docstring).
 
     `timeout` is the time limit of one query in seconds, `limit` the most solutions or triples one
     query may return, `workers` the number of query worker processes, `memory_limit` the address
     space of one worker in bytes (default: 2 GiB plus twice the store's size; 0 for none), `base`
-    the base URI of the resources (default: ``build.json``'s ``base``).
+    the base URI of the resources (default: ``build.json``'s ``base``), `store_url` where the data
+    is when not in ``out_dir/store``: a store directory, or a SPARQL server's URL (queries are
+    forwarded to it; at most `workers` at a time).
     """
     out = Path(out_dir)
     store_dir, site_dir, dumps_dir = out / "store", out / "site", out / "dumps"
-    if not (store_dir / "CURRENT").exists():
+    remote = RemoteStore.from_url(str(store_url), timeout=timeout, limit=limit, max_concurrent=workers,
+                                  prefixes=PREFIXES) if store_url is not None and is_remote(store_url) else None
+    if store_url is not None and remote is None:
+        store_dir = Path(store_url)
+    if remote is None and not (store_dir / "CURRENT").exists():
         raise FileNotFoundError(f"no store in {store_dir}: run `xxgk build` first")
     base = base or _read_build(out).get("base") or DEFAULT_BASE
-    if memory_limit is None:
+    if memory_limit is None and remote is None:
         memory_limit = _memory_limit(store_dir)
     site = _Files(directory=site_dir, html=True, check_dir=False)
     state: dict = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        if remote is not None:
+            try:
+                state["triples"] = await run_in_threadpool(remote.wait_ready)
+            except RemoteError as e:  # the store may come up later: until then, queries get 503
+                print(f"xxgk: {e}", file=sys.stderr, flush=True)
+            state["pool"] = remote
+            try:
+                yield
+            finally:
+                await remote.aclose()
+                remote.close()
+            return
         pool = QueryPool(store_dir, workers=workers, timeout=timeout, limit=limit, memory_limit=memory_limit)
         try:
             state["triples"] = await run_in_threadpool(pool.wait_ready)
@@ -379,6 +411,14 @@ def create_app(out_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, lim
 
     def error(status: int, message: str) -> PlainTextResponse:
         return PlainTextResponse(message + "\n", status_code=status)
+
+    def query_error(e: QueryError) -> PlainTextResponse:
+        status = next(code for cls, code in _STATUS if isinstance(e, cls))
+        if isinstance(e, RemoteError):  # the store's URL stays in the log, out of the answer
+            if status >= 500:
+                print(f"xxgk: {e}", file=sys.stderr, flush=True)
+            return error(status, e.public)
+        return error(status, str(e))
 
     async def run(text: str, results: str, graph: str, **kwargs):
         return await state["pool"].aquery(text, results, graph, **kwargs)
@@ -443,8 +483,7 @@ def create_app(out_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, lim
         except RequestError as e:
             return error(e.status, str(e))
         except QueryError as e:
-            status = next(code for cls, code in _STATUS if isinstance(e, cls))
-            return error(status, str(e))
+            return query_error(e)
         return Response(result.body, media_type=result.media_type, headers={"Vary": "Accept"})
 
     app.mount("/dumps", _Files(directory=dumps_dir, check_dir=False), name="dumps")
@@ -494,8 +533,7 @@ def create_app(out_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, lim
                 return HTMLResponse(_html_view(iri, described.body, base), headers={"Vary": "Accept"})
             return await site.get_response(rel, request.scope)
         except QueryError as e:
-            status = next(code for cls, code in _STATUS if isinstance(e, cls))
-            return error(status, str(e))
+            return query_error(e)
         except HTTPException as e:
             return error(e.status_code, "not found" if e.status_code == 404 else str(e.detail))
 
@@ -504,11 +542,12 @@ def create_app(out_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, lim
 
 
 def serve(out_dir: str | os.PathLike, host: str = "127.0.0.1", port: int = 8000, timeout: float = DEFAULT_TIMEOUT,
-          limit: int | None = DEFAULT_LIMIT, workers: int = DEFAULT_WORKERS, log_level: str = "info") -> None:
-    """Run the server with uvicorn until interrupted."""
+          limit: int | None = DEFAULT_LIMIT, workers: int = DEFAULT_WORKERS, log_level: str = "info",
+          store: str | None = None) -> None:
+    """Run the server with uvicorn until interrupted; `store` as `create_app`'s `store_url`."""
     import uvicorn
 
-    app = create_app(out_dir, timeout=timeout, limit=limit, workers=workers)
+    app = create_app(out_dir, timeout=timeout, limit=limit, workers=workers, store_url=store)
     # h11 whatever else is installed: its request-line limit is raised so that a GET of a query up to
     # MAX_QUERY_BYTES reaches the endpoint, which answers 413 beyond that.
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http="h11",

@@ -11,6 +11,9 @@ any SERVICE clause (federation; pyoxigraph would fetch from the named host) are 
 queries longer than `MAX_QUERY_BYTES`. Results are counted as they are read: more than `limit`
 solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) raise `ResultLimitExceeded` instead of being
 cut short silently.
+
+A SPARQL 1.1 server can hold the data instead: `open_store` gives a `RemoteStore` for a URL
+(publisher/remote.py), and `load` and `count_triples` work on it too.
 """
 
 from __future__ import annotations
@@ -32,9 +35,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 MAX_QUERY_BYTES = 100_000
 DEFAULT_TIMEOUT = 10.0  # seconds a query may run
@@ -120,10 +127,25 @@ class WorkerFailed(QueryError):
 # The store itself
 
 
-def open_store(path: str | os.PathLike) -> ox.Store:
-    """Open the on-disk store at `path` for writing, creating it when missing."""
-    Path(path).mkdir(parents=True, exist_ok=True)
-    return ox.Store(str(path))
+def is_remote(location: str | os.PathLike) -> bool:
+    """Whether `location` names a SPARQL server (see publisher/remote.py) rather than a directory."""
+    if not isinstance(location, str):
+        return False
+    text = location.strip()
+    return text.lower().startswith(("http://", "https://")) or text.startswith(("query=", "store=", "update="))
+
+
+def open_store(location: str | os.PathLike) -> ox.Store | RemoteStore:
+    """The store at `location`: a directory (the embedded store, created when missing, opened for
+    writing) or the URL of a SPARQL 1.1 server (a `RemoteStore`; the URL forms are in
+    publisher/remote.py: ``http://HOST:PORT`` for ``oxigraph serve``, ``query=URL&store=URL…``).
+    """
+    if is_remote(location):
+        from .remote import RemoteStore
+
+        return RemoteStore.from_url(str(location))
+    Path(location).mkdir(parents=True, exist_ok=True)
+    return ox.Store(str(location))
 
 
 def _format_of(name: str) -> ox.RdfFormat:
@@ -139,8 +161,19 @@ def load(store: ox.Store, source, format: ox.RdfFormat | str | None = None, base
     """Bulk-load RDF into the default graph of `store`.
 
     `source` is a path (`.nt`, `.ttl`, … optionally `.gz`), bytes, or a binary stream; `format` is an
-    `RdfFormat`, a media type or an extension, and may be left out for paths.
+    `RdfFormat`, a media type or an extension, and may be left out for paths. A `RemoteStore` gets
+    the data over the Graph Store Protocol, streamed.
     """
+    if not isinstance(store, ox.Store) and hasattr(store, "load_path"):  # a RemoteStore
+        if base_iri is not None:
+            raise ValueError("a base IRI cannot be given to a remote store")
+        if isinstance(source, (str, os.PathLike)):
+            store.load_path(source, format)
+        elif format is None:
+            raise ValueError("the format is needed to load bytes or a stream")
+        else:
+            store.load(source, format)
+        return
     if isinstance(format, str):
         format = ox.RdfFormat.from_media_type(format) or ox.RdfFormat.from_extension(format)
     if isinstance(source, (str, os.PathLike)):
@@ -158,7 +191,7 @@ def load(store: ox.Store, source, format: ox.RdfFormat | str | None = None, base
 
 
 def count_triples(store: ox.Store) -> int:
-    """The number of triples (quads, in all graphs) in `store`."""
+    """The number of triples (quads, in all graphs) in `store`; of its default graph for a `RemoteStore`."""
     return len(store)
 
 
@@ -195,6 +228,21 @@ def _unescape(text: str) -> str:
             return " "
 
     return _ESCAPE.sub(one, text)
+
+
+_FORM = re.compile(_PROLOGUE + r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query, read lexically: "SELECT", "ASK", "CONSTRUCT", "DESCRIBE", or None."""
+    match = _FORM.match(_LEXEMES.sub(_blank, text))
+    return match.group(1).upper() if match else None
+
+
+def limit_exceeded(limit: int, what: str) -> ResultLimitExceeded:
+    """The error for a query that returns more than `limit` `what` ("solutions" or "triples")."""
+    return ResultLimitExceeded(f"the query returns more than {limit} {what}, the limit of this "
+                               f"endpoint; add LIMIT {limit} (or less) or narrow the query")
 
 
 def check_query(text: str) -> None:
@@ -376,9 +424,7 @@ def execute(store: ox.Store, text: str, results_format: str = "json", graph_form
         items = []
         for item in answer:
             if limit is not None and len(items) >= limit:
-                what = "triples" if isinstance(answer, ox.QueryTriples) else "solutions"
-                raise ResultLimitExceeded(f"the query returns more than {limit} {what}, the limit of this "
-                                          f"endpoint; add LIMIT {limit} (or less) or narrow the query")
+                raise limit_exceeded(limit, "triples" if isinstance(answer, ox.QueryTriples) else "solutions")
             items.append(item if isinstance(answer, ox.QueryTriples) else tuple(item))
         if isinstance(answer, ox.QueryTriples):
             return Result("graph", graph_format, write_graph(items, graph_format, prefixes), len(items))
