@@ -184,7 +184,13 @@ def _shapes_digest() -> str:
 
 def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable | None = None,
           log: Callable[[str], None] = print, jobs: int | None = None, executor_spec: str | None = None,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, store_url: str | None = None) -> BuildResult:
+    """Publish `paths` into `out`; with `store_url`, also replace the data of that SPARQL server.
+
+    The embedded store in `out` is always built (the dumps and cross-report checks read it). An
+    external store is cleared and loaded from the N-Triples dump through the Graph Store Protocol
+    once the publication is complete: it is not atomic, so point `xxgk serve` at it only after.
+    """
     started = time.monotonic()
     out_dir = Path(out).resolve()
     files = sources(paths)
@@ -283,6 +289,8 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             }, ensure_ascii=False, indent=1), encoding="utf-8")
             del store
             _swap(tmp, out_dir)
+            if store_url:
+                _load_remote(store_url, out_dir / "dumps" / "xxgk.nt.gz", log)
         except OSError as e:
             shutil.rmtree(tmp, ignore_errors=True)
             raise BuildError(f"{out_dir}: writing the publication failed ({e.strerror or e}); "
@@ -291,6 +299,18 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return result
+
+
+def _load_remote(url: str, dump: Path, log: Callable[[str], None]) -> None:
+    from .remote import RemoteError, RemoteStore
+
+    try:
+        with RemoteStore.from_url(url, timeout=600) as remote:
+            remote.clear()
+            remote.load_path(dump)
+            log(f"loaded {remote.count()} triples into {url}")
+    except RemoteError as e:
+        raise BuildError(f"{url}: loading the external store failed ({e}); the local publication is complete") from e
 
 
 def _shapes() -> Graph:

@@ -76,7 +76,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         result = build(args.reports, args.out, base=args.base, site=render_site,
                        log=lambda m: print(m, file=sys.stderr, flush=True), jobs=args.jobs,
-                       executor_spec=args.executor, use_cache=not args.no_cache)
+                       executor_spec=args.executor, use_cache=not args.no_cache, store_url=args.store)
     except BuildError as e:
         print(f"xxgk build: {e}", file=sys.stderr)
         return 2
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executor", default=None, metavar="dask://HOST:PORT",
                    help="run parsing and validation on an existing Dask cluster")
     p.add_argument("--no-cache", action="store_true", help="read every source again")
+    p.add_argument("--store", default=None, metavar="URL",
+                   help="also load the result into this SPARQL 1.1 server (Graph Store Protocol)")
     p.set_defaults(run=_build)
     p = sub.add_parser("validate", help="check reports against the SHACL shapes: structure and arithmetic")
     p.add_argument("files", nargs="+", metavar="FILE")

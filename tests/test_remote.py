@@ -421,3 +421,16 @@ def test_serve_rejects_a_bad_store_url(tmp_path):
     result = subprocess.run([sys.executable, "-m", "publisher.cli", "serve", str(tmp_path), "--port", "9",
                              "--store", "query=ftp://h/q"], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2 and "not an http(s) URL" in result.stderr
+
+
+def test_xxgk_build_loads_into_the_external_store(oxigraph, tmp_path):
+    from corpus import FIXTURES
+
+    from publisher.build import build
+
+    result = build([str(FIXTURES / "014_pingtan-2021.html"), str(FIXTURES / "016_pingtan-2023.html")],
+                   str(tmp_path / "out"), log=lambda m: None, jobs=1, store_url=oxigraph)
+    with RemoteStore.from_url(oxigraph, timeout=30) as store:
+        assert store.count() == result.triples
+        rows = store.query("PREFIX xxgk: <https://w3id.org/xxgk/def/> SELECT ?r { ?r a xxgk:AnnualReport }")
+        assert sorted(r[0].value for r in rows) == sorted(p.uri for p in result.published)
