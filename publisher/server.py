@@ -279,6 +279,12 @@ class _Files(StaticFiles):
         if isinstance(response, FileResponse) and str(full_path).endswith(".gz"):
             response.media_type = "application/gzip"
             response.headers["content-type"] = "application/gzip"
+        if scope.get("path", "").startswith("/sources/"):
+            # an agency's own file, published as it came: download it, never run its scripts here
+            name = os.path.basename(str(full_path))
+            response.headers["content-disposition"] = f'attachment; filename="{name}"'
+            response.headers["content-security-policy"] = "sandbox; default-src 'none'"
+            response.headers["x-content-type-options"] = "nosniff"
         return response
 
 

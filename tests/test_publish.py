@@ -67,3 +67,15 @@ def test_validation_reports_are_in_the_store(site):
                   headers={"Accept": "application/sparql-results+json"})
     rows = r.json()["results"]["bindings"]
     assert any(int(b["n"]["value"]) == 2 for b in rows)  # 洪泽区 2023: two review-total warnings
+
+
+def test_published_source_files_download_and_never_run_here(site):
+    url, result = site
+    source = result.published[0].report.source
+    r = httpx.get(f"{url}/sources/{source.sha256}.pdf")
+    assert r.status_code == 200
+    assert r.headers["content-disposition"].startswith("attachment")
+    assert "sandbox" in r.headers["content-security-policy"]
+    import hashlib
+
+    assert hashlib.sha256(r.content).hexdigest() == source.sha256
