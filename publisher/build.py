@@ -30,7 +30,14 @@ from .model import Report, State
 from .pipeline import Failure, parse_file
 from .published import PublishedReport
 from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph, software_version
-from .validate import Finding, validate_graph, validate_store
+from .validate import (
+    Finding,
+    findings_graph,
+    name_report,
+    validate_batch,
+    validate_core,
+    validate_store,
+)
 
 SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 PREFERENCE = {"text/html": 0, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 1,
@@ -122,8 +129,9 @@ def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, bytes, list[Find
     report, agency, base = item
     uris = URIs(base)
     g = report_graph(report, agency, uris) + agency_graph(agency, uris)
-    v = validate_graph(g, str(uris.report(agency.slug, report.year)))
-    results = v.graph.serialize(format="nt").encode("utf-8") if v.graph is not None else b""
+    uri = str(uris.report(agency.slug, report.year))
+    v = validate_core(g, uri)  # the SPARQL constraints run later, over the whole store at once
+    results = name_report(v.graph, uri).serialize(format="nt").encode("utf-8") if v.graph is not None else b""
     return g.serialize(format="nt").encode("utf-8"), results, v.findings
 
 
@@ -265,9 +273,15 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                 result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
                                                         list(findings) + disagreements,
                                                         [r.source.path for r in rest]))
-            across = validate_store(store)
+            across = validate_batch(store) + validate_store(store)
+            by_report: dict[str, list[Finding]] = {}
+            for f in across:
+                by_report.setdefault(f.report, []).append(f)
             for p in result.published:
-                p.findings += [f for f in across if f.report == p.uri]
+                p.findings += by_report.get(p.uri, [])
+            conforms = {p.uri: not any(f.severity == "violation" for f in p.findings) for p in result.published}
+            store.bulk_load(findings_graph(across, conforms).serialize(format="nt").encode("utf-8"),
+                            ox.RdfFormat.N_TRIPLES)
             store.flush()
             result.triples = len(store)
             dumps = write_dumps(tmp / "dumps", store, result.published, base)

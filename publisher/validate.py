@@ -34,6 +34,8 @@ class Finding:
     message_zh: str
     cells: tuple[str, ...]
     report: str  # the report's URI
+    constraint: str = ""  # the IRI of the SHACL constraint that found it, when known
+    value: str = ""  # the IRI of the observation it is about, when known
 
     def as_json(self) -> dict:
         return {"rule": self.rule, "message": self.message, "message_zh": self.message_zh, "cells": list(self.cells)}
@@ -95,9 +97,9 @@ def _messages(g: Graph, result) -> tuple[str, str]:
     return en or zh, zh or en
 
 
-def validate_graph(data: Graph, report_uri: str) -> Validation:
+def validate_graph(data: Graph, report_uri: str, shapes: Graph | None = None) -> Validation:
     """Run every shape on one report's graph (the report, its agency, its observations)."""
-    shapes = shapes_graph()
+    shapes = shapes if shapes is not None else shapes_graph()
     mixed = Graph()
     for t in _ontology():
         mixed.add(t)
@@ -128,42 +130,154 @@ def validate_graph(data: Graph, report_uri: str) -> Validation:
     return out
 
 
-# -- across reports, over the store -------------------------------------------------------------
+# -- SHACL-SPARQL constraints run by the embedded store -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One sh:SPARQLConstraint of the shapes, ready to run over a whole store at once."""
+
+    iri: str
+    shape: str  # the node shape holding it (its severity and target class)
+    rule: str
+    severity: str
+    query: str  # the SELECT with ?this bound by the shape's target class
+    message_en: str
+    message_zh: str
+
+
+def _constraints(shapes: Graph) -> list[Constraint]:
+    out = []
+    for shape, c in shapes.subject_objects(SH.sparql):
+        declares = shapes.value(c, SH.prefixes)
+        prefixes = "".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
+                           for d in shapes.objects(declares, SH.declare))
+        select = str(shapes.value(c, SH.select)).replace("$this", "?this")
+        target = shapes.value(shape, SH.targetClass)
+        if target is not None:  # bind ?this as SHACL's target would, first thing in the WHERE clause
+            i = select.index("{", select.upper().index("WHERE"))
+            select = select[:i + 1] + f" ?this a <{target}> . " + select[i + 1:]
+        severity = shapes.value(shape, SH.severity) or shapes.value(c, SH.severity) or SH.Violation
+        msgs = {m.language: str(m) for m in shapes.objects(c, SH.message)}
+        out.append(Constraint(str(c), str(shape), str(shapes.value(c, XXGK.rule)), SEVERITY[severity],
+                              prefixes + select, msgs.get("en", ""), msgs.get("zh", "")))
+    return sorted(out, key=lambda c: c.iri)
 
 
 @cache
+def report_constraints() -> list[Constraint]:
+    """The SHACL-SPARQL constraints of the per-report shapes."""
+    return _constraints(shapes_graph())
+
+
+@cache
+def corpus_constraints() -> list[Constraint]:
+    """The SHACL-SPARQL constraints that compare reports (cross-year, duplicates)."""
+    return _constraints(corpus_shapes_graph())
+
+
 def corpus_queries() -> list[tuple[str, str, str, str, str]]:
     """(rule, severity, query, message en, message zh) of the constraints that compare reports."""
-    shapes = corpus_shapes_graph()
-    prefixes = "".join(
-        f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
-        for d in shapes.objects(XS.corpus, SH.declare))
-    out = []
-    for c in shapes.subjects(XXGK.scope, Literal("corpus")):
-        select = str(shapes.value(c, SH.select)).replace("$this", "?this")
-        msgs = {m.language: str(m) for m in shapes.objects(c, SH.message)}
-        out.append((str(shapes.value(c, XXGK.rule)), SEVERITY[shapes.value(c, SH.severity)], prefixes + select,
-                    msgs.get("en", ""), msgs.get("zh", "")))
-    return sorted(out)
+    return [(c.rule, c.severity, c.query, c.message_en, c.message_zh) for c in corpus_constraints()]
 
 
-def _fill(template: str, row: ox.QuerySolution, names: list[str]) -> str:
+def _fill(template: str, row, names: list[str]) -> str:
     for name in names:
         term = row[name]
         template = template.replace("{?" + name + "}", "" if term is None else getattr(term, "value", str(term)))
     return template
 
 
-def validate_store(store: ox.Store) -> list[Finding]:
-    """The cross-report rules, answered by the embedded store for every report at once."""
+def _run(store: ox.Store, constraints: list[Constraint]) -> list[Finding]:
     findings = []
-    for rule, severity, query, en, zh in corpus_queries():
-        solutions = store.query(query)
+    for c in constraints:
+        solutions = store.query(c.query)
         names = [v.value for v in solutions.variables]
         for row in solutions:
-            msg = _fill(en, row, names)
-            findings.append(Finding(rule, severity, msg, _fill(zh, row, names), _cells_in(msg), row["this"].value))
+            en = _fill(c.message_en, row, names)
+            cells = _cells_in(en)
+            if not cells and "value" in names and row["value"] is not None:
+                ids = store.quads_for_pattern(row["value"], ox.NamedNode(str(DCTERMS.identifier)), None)
+                cells = tuple(q.object.value for q in ids if q.object.value in codes().cells)[:1]
+            value = row["value"].value if "value" in names and isinstance(row["value"], ox.NamedNode) else ""
+            findings.append(Finding(c.rule, c.severity, en, _fill(c.message_zh, row, names), cells,
+                                    row["this"].value, c.iri, value))
     return findings
+
+
+def report_node(report_uri: str) -> URIRef:
+    """The validation report of one annual report has an IRI of its own: `{report}/validation`."""
+    return URIRef(f"{report_uri}/validation")
+
+
+def name_report(results: Graph, report_uri: str) -> Graph:
+    """pyshacl's results with its sh:ValidationReport renamed to `report_node`, linked by xxgk:about;
+    sh:conforms is left out (only the whole validation, core and SPARQL, can state it)."""
+    node = report_node(report_uri)
+    out = bind(Graph())
+    olds = set(results.subjects(RDF.type, SH.ValidationReport))
+    for s, p, o in results:
+        if p == SH.conforms:
+            continue
+        out.add((node if s in olds else s, p, node if o in olds else o))
+    out.add((node, RDF.type, SH.ValidationReport))
+    out.add((node, XXGK.about, URIRef(report_uri)))
+    return out
+
+
+def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
+    """SHACL results (sh:ValidationResult) for findings of the store-run constraints, attached to
+    each report's validation report, and each report's final sh:conforms."""
+    g = bind(Graph())
+    for f in findings:
+        node = report_node(f.report)
+        result = BNode()
+        g.add((node, RDF.type, SH.ValidationReport))
+        g.add((node, XXGK.about, URIRef(f.report)))
+        g.add((node, SH.result, result))
+        g.add((result, RDF.type, SH.ValidationResult))
+        g.add((result, SH.focusNode, URIRef(f.report)))
+        g.add((result, SH.resultSeverity, {"violation": SH.Violation, "warning": SH.Warning,
+                                           "info": SH.Info}[f.severity]))
+        if f.constraint:
+            g.add((result, SH.sourceConstraint, URIRef(f.constraint)))
+        g.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        if f.value:
+            g.add((result, SH.value, URIRef(f.value)))
+        g.add((result, SH.resultMessage, Literal(f.message, lang="en")))
+        g.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
+    for report, ok in conforms.items():
+        g.add((report_node(report), RDF.type, SH.ValidationReport))
+        g.add((report_node(report), XXGK.about, URIRef(report)))
+        g.add((report_node(report), SH.conforms, Literal(ok)))
+    return g
+
+
+def validate_store(store: ox.Store) -> list[Finding]:
+    """The cross-report rules, answered by the embedded store for every report at once."""
+    return _run(store, corpus_constraints())
+
+
+def validate_batch(store: ox.Store) -> list[Finding]:
+    """The per-report SHACL-SPARQL constraints (Data Cube checks, arithmetic), for every report in
+    the store at once: the same queries pyshacl runs one report at a time, far faster. Pair it with
+    `validate_core` on each report to cover every shape."""
+    return _run(store, report_constraints())
+
+
+@cache
+def core_shapes_graph() -> Graph:
+    """The per-report shapes without their SPARQL constraints (those run in `validate_batch`)."""
+    g = Graph()
+    for t in shapes_graph():
+        if t[1] != SH.sparql:
+            g.add(t)
+    return g
+
+
+def validate_core(data: Graph, report_uri: str) -> Validation:
+    """The core (non-SPARQL) shapes on one report's graph, with pyshacl."""
+    return validate_graph(data, report_uri, core_shapes_graph())
 
 
 def to_store(graphs: list[Graph]) -> ox.Store:
