@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from corpus import REPORTS
+
 from publisher.agencies import resolve
 from publisher.pipeline import parse_file
 from publisher.rdf import URIs, agency_graph, ontology_graph, report_graph
