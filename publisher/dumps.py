@@ -95,12 +95,14 @@ def write_dumps(out: Path, store: ox.Store, published: list[PublishedReport], ba
     store.dump(output=str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     with nt.open("rb") as src, gzip.open(out / "xxgk.nt.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
-    store.dump(output=str(out / "xxgk.ttl"), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
-    g = bind(Graph().parse(nt, format="nt"))
     nt.unlink()
+    prefixes = {k: v for k, v in CONTEXT["@context"].items()}
+    store.dump(output=str(out / "xxgk.ttl"), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
+               prefixes=prefixes)
+    # expanded JSON-LD, streamed by the store (rdflib would hold the whole graph in memory);
+    # context.jsonld is published for whoever wants it compacted (jsonld.compact(data, context))
     (out / "context.jsonld").write_text(json.dumps(CONTEXT, indent=1), encoding="utf-8")
-    (out / "xxgk.jsonld").write_text(g.serialize(format="json-ld", context=CONTEXT["@context"], auto_compact=True),
-                                     encoding="utf-8")
+    store.dump(output=str(out / "xxgk.jsonld"), format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph())
     rows = list(observation_rows(published, base))
     with (out / "observations.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)

@@ -89,3 +89,9 @@ def test_catalogue_states_sizes_and_digests_of_every_dump(built):
 def test_findings_of_the_agency_reach_the_dumps(built):
     text = (built.out / "dumps" / "findings.csv").read_text(encoding="utf-8")
     assert "review-total" in text  # 洪泽区 2023 prints 总计 0 beside 结果维持 10
+
+
+def test_turtle_and_json_ld_dumps_reload_to_the_same_triples(built):
+    for name, fmt in (("xxgk.ttl", "turtle"), ("xxgk.jsonld", "json-ld")):
+        g = Graph().parse(built.out / "dumps" / name, format=fmt)
+        assert len(g) == built.triples, name
