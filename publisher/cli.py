@@ -66,6 +66,13 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _ontology_doc(args: argparse.Namespace) -> int:
+    from .ontodoc import render
+
+    print(render(args.outdir))
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import BuildError, build
 
@@ -110,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=("jsonl", "text"), default="text")
     p.set_defaults(run=_validate)
+    p = sub.add_parser("ontology-doc", help="write the ontology's documentation page (OUTDIR/index.html)")
+    p.add_argument("outdir", metavar="OUTDIR")
+    p.set_defaults(run=_ontology_doc)
     p = sub.add_parser("serve", help="serve a build directory: SPARQL endpoint, linked data, static site")
     p.add_argument("dir", metavar="DIR", help="the output directory of `xxgk build`")
     p.add_argument("--host", default="127.0.0.1")

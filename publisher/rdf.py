@@ -157,7 +157,9 @@ def report_graph(report: Report, agency: Agency, uris: URIs | None = None,
         g.add((o, XXGK.unit, XXGK.TenThousandYuan if spec.money else XXGK.Count))
         g.add((o, XXGK.state, STATE[cell.state]))
         if cell.state is State.NUMBER and cell.value is not None:
-            lit = Literal(cell.value, datatype=XSD.decimal) if spec.money else Literal(int(cell.value))
+            # a count that is not whole stays a decimal, for the shapes to reject: never rounded away
+            whole = not spec.money and cell.value == cell.value.to_integral_value()
+            lit = Literal(int(cell.value)) if whole else Literal(cell.value, datatype=XSD.decimal)
             g.add((o, measure, lit))
         if cell.text:
             g.add((o, XXGK.printed, Literal(cell.text)))

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
+from rdflib import Graph
+
+from publisher.agencies import Agency, resolve
 from publisher.codes import codes
 from publisher.model import Cell, Report, State
+from publisher.pipeline import Failure, parse_file
+from publisher.rdf import URIs, agency_graph, report_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -66,3 +72,26 @@ def printed_runs(cell_ids) -> list[list[str]]:
         spec = c.cells[cid]
         groups.setdefault("review" if spec.section == 4 else spec.row, []).append(cid)
     return list(groups.values())
+
+
+@cache
+def parsed(path: Path) -> Report:
+    """A fixture read once per test session; tests that change a report work on a copy."""
+    result = parse_file(str(path))
+    assert not isinstance(result, Failure), result.error
+    return result
+
+
+@cache
+def agencies() -> dict[str, Agency]:
+    """The agency of every printed name of the corpus, resolved over all its reports at once."""
+    return resolve([parsed(p).agency for p in REPORTS])
+
+
+def report_rdf(path: Path) -> tuple[Graph, str]:
+    """A fresh graph of one fixture as `xxgk validate` maps it (the report, its agency) and the report's URI."""
+    report = parsed(path)
+    agency = agencies()[report.agency]
+    uris = URIs()
+    g = report_graph(report, agency, uris) + agency_graph(agency, uris)
+    return g, str(uris.report(agency.slug, report.year))
