@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/ruff check publisher tests bench
 
 test: setup lint browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 run: setup
 	$(BIN)/xxgk build $(SAMPLES)/*.* --out out

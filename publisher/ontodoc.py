@@ -33,6 +33,9 @@ PREFIXES = {
 SCHEME_ORDER = ["xxgk:sections", "xxgk:disclosureCategories", "xxgk:disclosureMeasures", "xxgk:requestOutcomes",
                 "xxgk:applicantTypes", "xxgk:reviewProceedings", "xxgk:reviewOutcomes", "xxgk:units",
                 "xxgk:cellStates", "xxgk:rows", "xxgk:columns", "xxgk:cells"]
+# no scripts at all; the only styles are the page's own
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'")
 KINDS = {OWL.ObjectProperty: "owl:ObjectProperty", OWL.DatatypeProperty: "owl:DatatypeProperty",
          QB.DimensionProperty: "qb:DimensionProperty", QB.MeasureProperty: "qb:MeasureProperty",
          QB.AttributeProperty: "qb:AttributeProperty", QB.CodedProperty: "qb:CodedProperty"}
@@ -193,11 +196,18 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def render(out_dir, graph: Graph | None = None) -> Path:
-    """Write out_dir/index.html, the ontology documentation; returns its path."""
+def render(out_dir, graph: Graph | None = None, in_site: bool | None = None) -> Path:
+    """Write out_dir/index.html, the ontology documentation; returns its path.
+
+    Inside the static site (`xxgk build` renders it to SITE/def/, next to SITE/assets/; `in_site=None`
+    tells by that) the page also links to the site's home and, as its English twin, to the English
+    code-list index at SITE/en/def/. On its own (`xxgk ontology-doc`) it links nowhere else.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    html = environment().get_template("ontology.html").render(**context(graph))
+    if in_site is None:
+        in_site = out.name == "def" and (out.parent / "assets" / "xxgk.css").is_file()
+    html = environment().get_template("ontology.html").render(**context(graph), in_site=in_site, csp=CSP)
     path = out / "index.html"
     path.write_text(html, encoding="utf-8")
     return path

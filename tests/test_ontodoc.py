@@ -95,3 +95,15 @@ def test_cli_writes_the_page(tmp_path, capsys):
     assert main(["ontology-doc", str(tmp_path / "doc")]) == 0
     assert (tmp_path / "doc" / "index.html").exists()
     assert str(tmp_path / "doc" / "index.html") in capsys.readouterr().out
+
+
+def test_inside_the_site_it_links_to_its_english_twin(tmp_path):
+    standalone = render(tmp_path / "alone").read_text(encoding="utf-8")
+    assert 'id="lang-switch"' not in standalone
+    (tmp_path / "site" / "assets").mkdir(parents=True)
+    (tmp_path / "site" / "assets" / "xxgk.css").write_text("", encoding="utf-8")
+    text = render(tmp_path / "site" / "def").read_text(encoding="utf-8")  # where `xxgk build` puts it
+    doc = lxml.html.fromstring(text)
+    assert doc.get_element_by_id("lang-switch").get("href") == "../en/def/"
+    csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp

@@ -1,7 +1,7 @@
 """Bad input at scale: a folder of synthetic reports with 5 % damaged files publishes the rest with
 the same values as when built alone, and lists the damaged ones with their reasons.
 
-SCALE_REPORTS (default 100) sets the size; the issue's figure is 1,000 (`SCALE_REPORTS=1000`).
+SCALE_REPORTS (default 60) sets the size; the issue's figure is 1,000 (`SCALE_REPORTS=1000`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PIL import Image
 from publisher.build import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-REPORTS = int(os.environ.get("SCALE_REPORTS", "100"))
+REPORTS = int(os.environ.get("SCALE_REPORTS", "60"))
 YEARS = list(range(2019, 2026))
 
 
