@@ -32,7 +32,7 @@ test: setup lint browser
 	$(BIN)/pytest -q --durations=15
 
 run: setup
-	$(BIN)/xxgk build $(SAMPLES)/*.* --out out
+	$(BIN)/xxgk build $(SAMPLES)/0*.* --out out
 	$(BIN)/xxgk serve out --host 127.0.0.1 --port 8000
 
 bench: setup
