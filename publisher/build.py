@@ -291,7 +291,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
             if site is not None:
-                site(tmp / "site", result.published, base, dumps, counts)
+                site(tmp / "site", result.published, base, dumps, counts, store=store)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({
                 "base": base, "counts": counts, "seconds": round(result.seconds, 1),

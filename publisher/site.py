@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import re
 import shutil
 from collections import defaultdict
@@ -30,14 +31,13 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 
 from .agencies import Agency
 from .codes import XXGK, CellSpec, Concept, codes
 from .model import Report, State
 from .published import PublishedReport
-from .rdf import URIs, agency_graph, bind, ontology_graph, report_graph
+from .rdf import URIs
 from .store import PREFIXES, write_graph
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "site"
@@ -49,6 +49,7 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 ENDPOINT = "/sparql"
 LANGS = ("zh", "en")
 RANK_LIMIT = 200
+PAGE_SIZE = 500  # entries per page of the agency list and of a year's reports
 SEVERITIES = ("violation", "warning", "info")
 EXTENSIONS = {"application/pdf": ".pdf", "text/html": ".html", "text/plain": ".txt",
               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
@@ -64,7 +65,13 @@ VENDOR = [
 ]
 
 # The page's own scripts and styles only; the query page may also reach other SPARQL endpoints.
-SUMMARY = {RDF.type, RDFS.label, DCTERMS.title, XXGK.agency, XXGK.year, XXGK.period, DCTERMS.publisher}
+# what the agency's and the year's RDF files say of each of their reports
+SUMMARY = {ox.NamedNode(str(u)) for u in (RDF.type, RDFS.label, DCTERMS.title, XXGK.agency, XXGK.year, XXGK.period,
+                                          DCTERMS.publisher)}
+_TYPE = ox.NamedNode(str(RDF.type))
+_DATASET = ox.NamedNode("http://purl.org/linked-data/cube#dataSet")
+_OWNED = [ox.NamedNode(str(u)) for u in (DCAT.distribution, PROV.wasGeneratedBy, PROV.wasAssociatedWith)]
+_PERIOD, _AGENCY = ox.NamedNode(str(XXGK.period)), ox.NamedNode(str(XXGK.agency))
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; connect-src ")
@@ -107,6 +114,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search": ("搜索机关", "Search agencies"),
     "search_hint": ("输入名称、拼音或年份", "name, pinyin or year"),
     "shown": ("显示", "shown"),
+    "pages": ("分页", "Pages"),
+    "page_of": ("第 {n} 页，共 {pages} 页（第 {first}–{last} 条，共 {total} 条）",
+                "page {n} of {pages} (entries {first}–{last} of {total})"),
+    "prev_page": ("上一页", "previous"),
+    "next_page": ("下一页", "next"),
+    "search_all": ("在全部机关中搜索；清空后回到本页列表。", "Searches every agency; clear it to see this page again."),
+    "more_hits": ("只显示前 {n} 条，请输入更多字。", "Only the first {n} are shown: type more."),
     "of": ("共", "of"),
     "reports": ("报告", "Reports"),
     "report": ("报告", "Report"),
@@ -534,8 +548,11 @@ def copy_assets(dest: Path) -> None:
 
 
 class _Site:
-    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict):
+    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
+                 store: ox.Store, page_size: int = PAGE_SIZE):
         self.out = out
+        self.store = store
+        self.page_size = page_size
         self.base = base if base.endswith("/") else base + "/"
         self.uris = URIs(self.base)
         self.published = sorted(published, key=lambda p: (p.agency.slug, p.year))
@@ -552,7 +569,6 @@ class _Site:
         for p in sorted(self.published, key=lambda p: (p.year, p.agency.name)):
             self.by_year[p.year].append(p)
         self.gallery = gallery()
-        self.summaries: dict[str, list[tuple]] = {}
 
     # one page, twice
     def page(self, path: str, template: str, rdf: str | None = None, connect: str = "'self'",
@@ -578,10 +594,28 @@ class _Site:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
 
-    def write_rdf(self, stem: str, g: Graph) -> None:
-        triples = list(ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    # the RDF files beside the pages, read from the store by subject (index lookups, no query)
+    def about(self, *nodes: ox.NamedNode, only: set[ox.NamedNode] | None = None) -> list[ox.Triple]:
+        """The store's triples of `nodes` as subject (with `only`, of those predicates)."""
+        return [q.triple for n in nodes for q in self.store.quads_for_pattern(n, None, None, ox.DefaultGraph())
+                if only is None or q.predicate in only]
+
+    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list:
+        return [q.object for q in self.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
+
+    def report_triples(self, p: PublishedReport) -> list[ox.Triple]:
+        """Everything the store says of a report: the report, its observations, its source and parsing."""
+        r = ox.NamedNode(p.uri)
+        nodes = [r, ox.NamedNode(str(self.uris.agency(p.agency.slug))), ox.NamedNode(str(self.uris.year(p.year)))]
+        nodes += [q.subject for q in self.store.quads_for_pattern(None, _DATASET, r, ox.DefaultGraph())]
+        owned = [o for pred in _OWNED[:2] for o in self.objects(r, pred)]
+        owned += [o for a in owned for o in self.objects(a, _OWNED[2])]
+        return self.about(*nodes, *dict.fromkeys(o for o in owned if isinstance(o, ox.NamedNode)))
+
+    def write_rdf(self, stem: str, triples: list[ox.Triple]) -> None:
         typ = str(RDF.type)  # grouped by subject, its types first, for a readable Turtle
-        triples.sort(key=lambda t: (str(t.subject), t.predicate.value != typ, str(t.predicate), str(t.object)))
+        triples = sorted(set(triples), key=lambda t: (str(t.subject), t.predicate.value != typ, str(t.predicate),
+                                                      str(t.object)))
         target = self.out / stem
         target.parent.mkdir(parents=True, exist_ok=True)
         (target.parent / (target.name + ".ttl")).write_bytes(write_graph(triples, "turtle", PREFIXES))
@@ -592,7 +626,7 @@ class _Site:
         copy_assets(self.out / "assets")
         self.ontology_docs()
         self.home()
-        self.report_pages()  # first: it keeps the triples the agency and year RDF files need
+        self.report_pages()
         self.agency_pages()
         self.year_pages()
         self.concept_pages()
@@ -639,21 +673,33 @@ class _Site:
                   examples=self.gallery[:3], years=years, catalog=catalog,
                   cite_year=self.built.year)
 
+    def paged(self, path: str, template: str, entries: list, **ctx) -> None:
+        """A long list over numbered pages: ``path`` holds the first, ``path/page/N/`` the N-th."""
+        size = self.page_size
+        pages = max(1, -(-len(entries) // size))
+        for n in range(1, pages + 1):
+            here = path if n == 1 else f"{path}page/{n}/"
+            self.page(here, template, entries=entries[(n - 1) * size:n * size], total=len(entries),
+                      paging={"n": n, "pages": pages, "first": (n - 1) * size + 1, "size": size,
+                             "href": lambda k: path if k == 1 else f"{path}page/{k}/"}, **ctx)
+
     def agency_pages(self) -> None:
         agencies = sorted(self.agencies.values(), key=lambda a: a.slug)
-        entries = [{"agency": a, "years": [p.year for p in self.by_agency[a.slug]],
-                    "search": " ".join([a.name, *sorted(a.variants), a.slug,
-                                        *(str(p.year) for p in self.by_agency[a.slug])])} for a in agencies]
-        self.page("agency/", "agencies.html", entries=entries)
+        entries = [{"agency": a, "years": [p.year for p in self.by_agency[a.slug]]} for a in agencies]
+        self.paged("agency/", "agencies.html", entries)
+        # the search index of every agency, a script (so that it loads from file:// too) fetched on first use
+        index = [[a.slug, a.name, " ".join([a.name, *sorted(a.variants), a.slug,
+                                           *(str(p.year) for p in self.by_agency[a.slug])]),
+                  [p.year for p in self.by_agency[a.slug]]] for a in agencies]
+        (self.out / "agency" / "search.js").write_text(
+            "window.xxgkAgencies = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n",
+            encoding="utf-8")
         trend = next((q for q in self.gallery if q["name"] == "agency-trend"), None)
         for a in agencies:
             reports = self.by_agency[a.slug]
-            g = agency_graph(a, self.uris)
-            for p in reports:
-                for t in self.summaries[p.path]:
-                    if t[0] == URIRef(p.uri):
-                        g.add(t)
-            self.write_rdf(f"agency/{a.slug}", g)
+            node = ox.NamedNode(str(self.uris.agency(a.slug)))
+            self.write_rdf(f"agency/{a.slug}", self.about(node) + self.about(
+                *(ox.NamedNode(p.uri) for p in reports), only=SUMMARY))
             query_href = None
             if trend is not None:
                 values = f"VALUES ?agency {{ <{self.uris.agency(a.slug)}> }}\n"
@@ -699,13 +745,7 @@ class _Site:
         sources = self.out / "sources"
         for p in self.published:
             a, year = p.agency, p.year
-            g = report_graph(p.report, a, self.uris)
-            # what the agency's and the year's RDF files say of the report and the year
-            self.summaries[p.path] = [(s, pred, o) for s, pred, o in g if s in (URIRef(p.uri), self.uris.year(year))
-                                      and pred in SUMMARY]
-            for t in agency_graph(a, self.uris):
-                g.add(t)
-            self.write_rdf(p.path, g)
+            self.write_rdf(p.path, self.report_triples(p))
             view = ReportView(p)
             tables = {"t2": view.table2(), "t3": view.table3(), "t4": view.table4()}
             others = view.other_cells()
@@ -747,14 +787,10 @@ class _Site:
             summary.append({"year": y, "n": len(self.by_year[y]), "sums": sums})
         self.page("year/", "years.html", summary=summary, key=self.key_header())
         for y in years:
-            g = bind(Graph())
-            for p in self.by_year[y]:
-                for t in self.summaries[p.path]:
-                    if t[0] == self.uris.year(y) or t[1] in (XXGK.period, XXGK.agency):
-                        g.add(t)
-            self.write_rdf(f"year/{y}", g)
             reports = self.by_year[y]
-            self.page(f"year/{y}/", "year.html", rdf=f"year/{y}", year=y, reports=reports, key=self.key_header(),
+            self.write_rdf(f"year/{y}", self.about(ox.NamedNode(str(self.uris.year(y))), only=SUMMARY) + self.about(
+                *(ox.NamedNode(p.uri) for p in reports), only={_PERIOD, _AGENCY}))
+            self.paged(f"year/{y}/", "year.html", reports, rdf=f"year/{y}", year=y, key=self.key_header(),
                       figures={p.path: key_figures(p.report) for p in reports},
                       findings={p.path: self.finding_counts(p) for p in reports},
                       prev=max((x for x in years if x < y), default=None),
@@ -804,14 +840,10 @@ class _Site:
 
     def concept_pages(self) -> None:
         c = codes()
-        onto = ontology_graph()
         concepts = [x for x in (*c.rows.values(), *c.columns.values()) if x.section in (2, 3, 4)]
         for concept in concepts:
             path = f"def/{concept.kind}/{concept.id}"
-            g = bind(Graph())
-            for t in onto.triples((URIRef(concept.uri), None, None)):
-                g.add(t)
-            self.write_rdf(path, g)
+            self.write_rdf(path, self.about(ox.NamedNode(concept.uri)))
             measures = self.measures(concept)
             agencies, reports, rank_by = self.ranking(measures) if measures else ([], [], 0)
             pool = c.rows if concept.kind == "row" else c.columns
@@ -835,9 +867,14 @@ class _Site:
         (self.out / "404.html").write_text(html, encoding="utf-8")
 
 
-def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict) -> None:
-    """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets."""
-    _Site(Path(out), published, base, dumps, counts).render()
+def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
+                store: ox.Store, page_size: int = PAGE_SIZE) -> None:
+    """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
+
+    The RDF file beside each page is read from `store` (the build's, holding the ontology and every
+    report); long lists (agencies, a year's reports) are split into pages of `page_size`.
+    """
+    _Site(Path(out), published, base, dumps, counts, store, page_size).render()
 
 
 __all__ = ["render_site", "gallery", "copy_assets", "SiteAssetsMissing", "ReportView", "value", "key_figures"]

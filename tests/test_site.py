@@ -51,6 +51,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCRIPT_NAME = "<script>alert(1)</script>"
 IMG_NAME = '"><img src=x onerror=alert(1)>'
 HOSTILE_TEXT = '"><script>alert(2)</script><img src=x onerror=alert(2)>\''
+PAGE_SIZE = 2  # four agencies: the agency list and the year 2020 each take two pages
 
 
 @dataclasses.dataclass
@@ -116,13 +117,13 @@ def make_build(out: Path) -> Build:
     store.dump(output=str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     dump.write_bytes(gzip.compress(nt.read_bytes()))
     nt.unlink()
-    del store
     dumps = [{"name": dump.name, "format": "N-Triples (gzip)", "media_type": "application/n-triples",
               "bytes": dump.stat().st_size, "sha256": hashlib.sha256(dump.read_bytes()).hexdigest()}]
     counts = {"reports": len(published), "agencies": len({p.agency.slug for p in published}),
               "observations": sum(len(p.report.cells) for p in published), "triples": triples,
               "findings": sum(f.severity != "info" for p in published for f in p.findings)}
-    render_site(out / "site", published, BASE, dumps, counts)
+    render_site(out / "site", published, BASE, dumps, counts, store=store, page_size=PAGE_SIZE)
+    del store
     (out / "build.json").write_text(json.dumps({"base": BASE, "counts": counts}), encoding="utf-8")
     return Build(out, published)
 
@@ -313,7 +314,8 @@ def test_untrusted_text_is_escaped_in_the_html(build):
         assert "<img src=x" not in html, page
         for block in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S):
             assert "</" not in block and "<script" not in block, page
-    agencies = (build.site / "agency" / "index.html").read_text(encoding="utf-8")
+    agencies = "".join(p.read_text(encoding="utf-8") for p in (build.site / "agency").glob("**/index.html")
+                       if p.parent.parent.name in ("agency", "page"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in agencies
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in agencies  # the name as printed, escaped
 
@@ -402,24 +404,52 @@ def test_trend_charts_render(build, page):
     assert page.errors == []
 
 
-def test_agency_search_filters_the_list(build, page):
+def test_agency_list_is_paged_and_search_covers_every_page(build, page):
     page.page.goto(f"{build.url}/agency/")
-    items = page.page.locator("#agency-list li")
-    total = items.count()
-    assert total == 4
-    visible = "#agency-list li:not([hidden])"
-    page.page.fill("#agency-search", "平潭")
-    assert page.page.locator(visible).count() == 1
+    assert page.page.locator("#agency-list li").count() == PAGE_SIZE
+    page.page.click("nav.pager a[rel=next]")
+    page.page.wait_for_url(f"{build.url}/agency/page/2/")
+    assert page.page.locator("#agency-list li").count() == 2
+    on_pages = set(page.page.locator("#agency-list li a").all_text_contents())
+    page.page.goto(f"{build.url}/agency/")
+    on_pages |= set(page.page.locator("#agency-list li a").all_text_contents())
+    assert on_pages == {"平潭综合实验区", "重庆市渝北区洛碛镇人民政府", SCRIPT_NAME, IMG_NAME}
+
+    hits = "#agency-hits li"
+    page.page.fill("#agency-search", "平潭")  # loads agency/search.js, the index of every agency
+    page.page.wait_for_selector(hits)
     assert page.page.text_content("#agency-count") == "1"
+    assert page.page.locator(hits).all_text_contents()[0].startswith("平潭综合实验区")
+    assert page.page.is_hidden("#agency-page")
     page.page.fill("#agency-search", "pingtan")
-    assert page.page.locator(visible).count() == 1
+    assert page.page.locator(hits).count() == 1
     page.page.fill("#agency-search", "2020")
-    assert page.page.locator(visible).count() == 3
+    assert page.page.locator(hits).count() == 3
+    page.page.fill("#agency-search", "<script>")  # a hostile name is found, and shown as text
+    assert page.page.locator(hits + " a").all_text_contents() == [SCRIPT_NAME]
+    page.page.fill("#agency-search", "onerror")
+    assert page.page.locator(hits + " a").all_text_contents() == [IMG_NAME]
+    page.page.click(hits + " a")
+    page.page.wait_for_load_state()
+    assert page.page.text_content("h1") == IMG_NAME
+    page.page.go_back()
     page.page.fill("#agency-search", "没有这个机关")
-    assert page.page.locator(visible).count() == 0
+    assert page.page.locator(hits).count() == 0
+    assert page.page.text_content("#agency-count") == "0"
     page.page.fill("#agency-search", "")
-    assert page.page.locator(visible).count() == total
+    assert page.page.is_visible("#agency-page") and page.page.is_hidden("#agency-hits")
     assert page.errors == []
+
+
+def test_a_long_year_is_paged(build):
+    first = (build.site / "year" / "2020" / "index.html").read_text(encoding="utf-8")
+    second = (build.site / "year" / "2020" / "page" / "2" / "index.html").read_text(encoding="utf-8")
+    rows = [re.findall(r'<tr><th><a href="[^"]*report/([^/"]+)/2020/">', html) for html in (first, second)]
+    assert [len(r) for r in rows] == [2, 1]
+    assert len(set(rows[0] + rows[1])) == 3
+    assert 'rel="next" href="../../year/2020/page/2/"' in first
+    assert not (build.site / "year" / "2020" / "page" / "3").exists()
+    assert (build.site / "en" / "year" / "2020" / "page" / "2" / "index.html").is_file()
 
 
 def test_language_switch(build, page):
@@ -527,7 +557,7 @@ def test_agency_page_opens_its_trend_query(build, page):
 
 
 def test_an_empty_publication_still_has_a_site(tmp_path):
-    render_site(tmp_path, [], BASE, [], {})
+    render_site(tmp_path, [], BASE, [], {}, store=ox.Store())
     for page in ("index.html", "en/index.html", "agency/index.html", "year/index.html", "sparql/index.html",
                  "def/row/requests.denied/index.html", "404.html", "assets/yasgui.min.js", "assets/chart.umd.min.js"):
         assert (tmp_path / page).is_file(), page
@@ -538,4 +568,4 @@ def test_missing_npm_packages_are_a_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(site, "NODE_MODULES", tmp_path / "node_modules")
     with pytest.raises(site.SiteAssetsMissing, match=r"@triply/yasgui.*make site-assets.*npm ci --prefix site"):
-        render_site(tmp_path / "out", [], BASE, [], {})
+        render_site(tmp_path / "out", [], BASE, [], {}, store=ox.Store())

@@ -7,22 +7,63 @@
     return (s || "").normalize("NFKC").toLowerCase().replace(/\s+/g, "");
   }
 
-  // -- agency list: filter as you type -----------------------------------------------------------
+  // -- agency list: search every agency ----------------------------------------------------------
+  // The list is split into pages; the search runs over agency/search.js, an index of every agency
+  // (slug, name, search key, years) loaded as a script on first use, so it works from file:// too.
+  // Hits are built with textContent: names are never parsed as HTML.
   function agencySearch() {
     var input = document.getElementById("agency-search");
-    var list = document.getElementById("agency-list");
-    if (!input || !list) return;
-    var items = Array.prototype.slice.call(list.querySelectorAll("li"));
-    var keys = items.map(function (li) { return fold(li.getAttribute("data-search")); });
+    var hits = document.getElementById("agency-hits");
+    var pageList = document.getElementById("agency-page");
+    if (!input || !hits || !pageList) return;
     var count = document.getElementById("agency-count");
+    var more = document.getElementById("agency-more");
+    var home = input.getAttribute("data-home") || "";
+    var limit = parseInt(input.getAttribute("data-limit"), 10) || 200;
+    var pageCount = count ? count.textContent : "";
+    var keys = null, loading = false, pending = null;
+
+    function load(then) {  // `then` runs once the index is here; only the latest waiting one
+      if (!keys && window.xxgkAgencies) keys = window.xxgkAgencies.map(function (e) { return fold(e[2]); });
+      if (keys) return then();
+      pending = then;
+      if (loading) return;
+      loading = true;
+      var script = document.createElement("script");
+      script.src = input.getAttribute("data-index");
+      script.onload = function () { load(pending); };
+      document.head.appendChild(script);
+    }
+    function item(e) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = home + "agency/" + encodeURIComponent(e[0]) + "/";
+      a.textContent = e[1];
+      var years = document.createElement("span");
+      years.className = "muted";
+      years.textContent = " " + e[3].join(" · ");
+      li.appendChild(a);
+      li.appendChild(years);
+      return li;
+    }
     function run() {
-      var q = fold(input.value), shown = 0;
-      items.forEach(function (li, i) {
-        var hit = !q || keys[i].indexOf(q) >= 0;
-        li.hidden = !hit;
-        if (hit) shown++;
+      var q = fold(input.value);
+      if (!q) {
+        hits.hidden = true;
+        if (more) more.hidden = true;
+        pageList.hidden = false;
+        if (count) count.textContent = pageCount;
+        return;
+      }
+      load(function () {
+        var found = [];
+        for (var i = 0; i < keys.length; i++) if (keys[i].indexOf(q) >= 0) found.push(window.xxgkAgencies[i]);
+        hits.replaceChildren.apply(hits, found.slice(0, limit).map(item));
+        hits.hidden = false;
+        pageList.hidden = true;
+        if (more) { more.textContent = input.getAttribute("data-more"); more.hidden = found.length <= limit; }
+        if (count) count.textContent = String(found.length);
       });
-      if (count) count.textContent = String(shown);
     }
     input.addEventListener("input", run);
     var q = new URLSearchParams(window.location.search).get("q");
