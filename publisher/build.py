@@ -57,6 +57,12 @@ class BuildResult:
     seconds: float = 0.0
     parsed_again: int = 0  # sources read this time (the rest came from the cache)
     validated_again: int = 0
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per step, for the benchmarks
+
+    def lap(self, phase: str, since: float) -> float:
+        now = time.monotonic()
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + now - since, 2)
+        return now
 
 
 def sources(paths: list[str]) -> list[str]:
@@ -128,7 +134,8 @@ def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, bytes, list[Find
     """The map-and-validate step of one report, run in a worker: (report N-Triples, results, findings)."""
     report, agency, base = item
     uris = URIs(base)
-    g = report_graph(report, agency, uris) + agency_graph(agency, uris)
+    g = report_graph(report, agency, uris)
+    g += agency_graph(agency, uris)
     uri = str(uris.report(agency.slug, report.year))
     v = validate_core(g, uri)  # the SPARQL constraints run later, over the whole store at once
     results = name_report(v.graph, uri).serialize(format="nt").encode("utf-8") if v.graph is not None else b""
@@ -213,6 +220,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
         todo = [f for f in files if digests[f] is None or work is None or work.parsed(digests[f]) is None]
         fresh = dict(zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True))
         result.parsed_again = len(todo)
+        lap = result.lap("parse", started)
         for f in files:
             r = fresh[f] if f in fresh else work.parsed(digests[f])
             if f in fresh and work is not None and digests[f] is not None:
@@ -248,6 +256,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
         fresh_v = dict(zip(todo_v, _progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
                                              "validate", len(todo_v)), strict=True))
         result.validated_again = len(todo_v)
+        lap = result.lap("map and validate each report", lap)
 
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -273,6 +282,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                 result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
                                                         list(findings) + disagreements,
                                                         [r.source.path for r in rest]))
+            lap = result.lap("load the store", lap)
             across = validate_batch(store) + validate_store(store)
             by_report: dict[str, list[Finding]] = {}
             for f in across:
@@ -284,19 +294,23 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                             ox.RdfFormat.N_TRIPLES)
             store.flush()
             result.triples = len(store)
+            lap = result.lap("validate across reports", lap)
             dumps = write_dumps(tmp / "dumps", store, result.published, base)
             _copy_sources(tmp / "site" / "sources", result.published)
+            lap = result.lap("dumps", lap)
             counts = {"reports": len(result.published),
                       "agencies": len({p.agency.slug for p in result.published}),
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
             if site is not None:
                 site(tmp / "site", result.published, base, dumps, counts, store=store)
+            result.lap("site", lap)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({
                 "base": base, "counts": counts, "seconds": round(result.seconds, 1),
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "parsed_again": result.parsed_again, "validated_again": result.validated_again,
+                "phases": result.phases,
                 "failures": [{"source": f.source, "error": f.error} for f in result.failures],
                 "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
                             for p in result.published],
