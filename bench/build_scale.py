@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reports", type=int, default=1000)
     ap.add_argument("--formats", default="txt,html,docx,pdf")
     ap.add_argument("--work", type=Path, default=None, help="where corpora and builds go (default: a temp dir)")
-    ap.add_argument("--cores", default="1,2", help="worker processes to time the full build with (default 1,2)")
+    ap.add_argument("--cores", default="1,2",
+                    help="worker processes to time the full build with (default 1,2; 0: none, only the rebuild)")
     ap.add_argument("--incremental", action=argparse.BooleanOptionalAction, default=True,
                     help="also time the rebuild after changing one report (default on)")
     args = ap.parse_args(argv)
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         files = sorted(raw.iterdir())
         n = len(files)
         timings = {}
-        cores = [int(c) for c in args.cores.split(",") if c.strip()]
+        cores = [int(c) for c in args.cores.split(",") if c.strip() and c.strip() != "0"]
         for jobs in cores:
             out = work / f"out-{fmt}-{jobs}"
             shutil.rmtree(out, ignore_errors=True)

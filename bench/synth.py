@@ -1205,6 +1205,33 @@ def default_cache() -> Path:
     return Path(base) / "xxgk-synth" / "pdf"
 
 
+CHUNK = 100  # DOCX files per LibreOffice run
+
+
+def _soffice_batch(exe: str, docs: dict[str, bytes], cache: Path) -> float:
+    """One LibreOffice run exporting `docs` (digest -> DOCX bytes) into the cache; its seconds."""
+    with tempfile.TemporaryDirectory(prefix="xxgk-synth-") as tmp:
+        tmpd = Path(tmp)
+        (tmpd / "in").mkdir()
+        files = []
+        for digest, data in docs.items():
+            f = tmpd / "in" / f"{digest}.docx"
+            f.write_bytes(data)
+            files.append(str(f))
+        t0 = time.perf_counter()
+        cmd = [exe, "--headless", "--norestore", f"-env:UserInstallation=file://{tmpd}/profile",
+               "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(tmpd / "out"), *files]
+        try:
+            subprocess.run(cmd, capture_output=True, text=True, timeout=60 + 10 * len(files))
+        except subprocess.TimeoutExpired:
+            pass
+        for digest in docs:
+            pdf = tmpd / "out" / f"{digest}.pdf"
+            if pdf.exists():
+                shutil.copyfile(pdf, cache / f"{digest}.pdf")
+        return time.perf_counter() - t0
+
+
 def convert_pdfs(docs: dict[str, bytes], out: Path, cache: Path, log=print) -> tuple[int, int, float]:
     """Export each DOCX (stem -> bytes) to out/<stem>.pdf: one LibreOffice batch for all not cached."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -1218,25 +1245,15 @@ def convert_pdfs(docs: dict[str, bytes], out: Path, cache: Path, log=print) -> t
         exe = soffice()
         if exe is None:
             raise RuntimeError("LibreOffice (soffice) is not installed")
-        with tempfile.TemporaryDirectory(prefix="xxgk-synth-") as tmp:
-            tmpd = Path(tmp)
-            (tmpd / "in").mkdir()
-            files = []
-            for digest, stem in todo.items():
-                f = tmpd / "in" / f"{digest}.docx"
-                f.write_bytes(docs[stem])
-                files.append(str(f))
-            t0 = time.perf_counter()
-            cmd = [exe, "--headless", "--norestore", f"-env:UserInstallation=file://{tmpd}/profile",
-                   "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(tmpd / "out"), *files]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + 10 * len(files))
-            seconds = time.perf_counter() - t0
-            for digest in todo:
-                pdf = tmpd / "out" / f"{digest}.pdf"
-                if pdf.exists():
-                    shutil.copyfile(pdf, cache / f"{digest}.pdf")
-                else:
-                    log(f"synth: LibreOffice made no PDF of {todo[digest]}: {proc.stderr.strip()[-300:]}")
+        pending = list(todo)
+        for _attempt in range(2):  # a long batch can stop part-way: convert in chunks, then retry what is missing
+            for i in range(0, len(pending), CHUNK):
+                seconds += _soffice_batch(exe, {d: docs[todo[d]] for d in pending[i:i + CHUNK]}, cache)
+            pending = [d for d in pending if not (cache / f"{d}.pdf").exists()]
+            if not pending:
+                break
+        for digest in pending:
+            log(f"synth: LibreOffice made no PDF of {todo[digest]}")
     made = 0
     for stem, digest in digests.items():
         src = cache / f"{digest}.pdf"

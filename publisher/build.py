@@ -167,6 +167,9 @@ class Cache:
         tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
 
+    def has(self, kind: str, key: str) -> bool:
+        return (self.root / kind / f"{key}.pickle").is_file()
+
     def parsed(self, sha: str):
         return self._get("parsed", sha)
 
@@ -217,12 +220,14 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
     parsed: list[Report] = []
     with executor(executor_spec, jobs) as run:
         digests = {f: _digest(f) for f in files}
-        todo = [f for f in files if digests[f] is None or work is None or work.parsed(digests[f]) is None]
+        todo = [f for f in files if digests[f] is None or work is None or not work.has("parsed", digests[f])]
         fresh = dict(zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True))
         result.parsed_again = len(todo)
         lap = result.lap("parse", started)
         for f in files:
             r = fresh[f] if f in fresh else work.parsed(digests[f])
+            if r is None:  # a cache file that cannot be read: parse the source again
+                r = fresh[f] = _parse(f)
             if f in fresh and work is not None and digests[f] is not None:
                 work.keep_parsed(digests[f], r)
             if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
@@ -252,11 +257,8 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             chosen.append((best, agency, uri, rest, disagreements))
 
         keys = [_validation_key(b, a, base) for b, a, *_ in chosen]
-        todo_v = [i for i, k in enumerate(keys) if work is None or work.validated(k) is None]
-        fresh_v = dict(zip(todo_v, _progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
-                                             "validate", len(todo_v)), strict=True))
+        todo_v = [i for i, k in enumerate(keys) if work is None or not work.has("validated", k)]
         result.validated_again = len(todo_v)
-        lap = result.lap("map and validate each report", lap)
 
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -268,13 +270,17 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             store = ox.Store(str(tmp / "store"))
             for g in (ontology_graph(), _shapes()):
                 store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+            # each report's RDF goes into the store as its worker hands it over, in order: the
+            # build never holds more than the reports in flight (~600 KB of N-Triples each)
+            fresh_v = iter(_progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
+                                     "validate", len(todo_v)))
+            again = set(todo_v)
             for i, (best, agency, uri, rest, disagreements) in enumerate(chosen):
-                if i in fresh_v:
-                    done = fresh_v[i]
+                done = None if i in again else work.validated(keys[i])
+                if done is None:
+                    done = next(fresh_v) if i in again else _validate((best, agency, base))
                     if work is not None:
                         work.keep_validated(keys[i], done)
-                else:
-                    done = work.validated(keys[i])
                 report_nt, results_nt, findings = done
                 store.bulk_load(report_nt, ox.RdfFormat.N_TRIPLES)
                 if results_nt:
@@ -282,7 +288,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                 result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
                                                         list(findings) + disagreements,
                                                         [r.source.path for r in rest]))
-            lap = result.lap("load the store", lap)
+            lap = result.lap("map, validate and load each report", lap)
             across = validate_batch(store) + validate_store(store)
             by_report: dict[str, list[Finding]] = {}
             for f in across:
