@@ -10,8 +10,6 @@ from __future__ import annotations
 import gzip
 import http.client as http_client
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ import rdflib
 import rdflib.compare
 from rdflib import RDF, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from servers import serving
 from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -54,7 +53,6 @@ OBSERVATION = BASE + "report/pingtan/2023/cell/requests.new.total"
 class Server:
     url: str
     out: Path
-    process: subprocess.Popen
     triples: int
 
     @property
@@ -81,45 +79,12 @@ def make_build(out: Path) -> int:
     return triples
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     triples = make_build(out)
-    port = free_port()
-    log = open(out / "server.log", "wb")  # noqa: SIM115 - closed in teardown
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher.cli", "serve", str(out), "--host", "127.0.0.1", "--port", str(port),
-         "--timeout", str(TIMEOUT), "--limit", str(LIMIT)], stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("the server exited:\n" + (out / "server.log").read_text())
-            try:
-                if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + (out / "server.log").read_text())
-            time.sleep(0.1)
-        yield Server(url, out, process, triples)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with serving(out, "--timeout", str(TIMEOUT), "--limit", str(LIMIT)) as url:
+        yield Server(url, out, triples)
 
 
 @pytest.fixture()
