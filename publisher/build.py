@@ -7,6 +7,7 @@ failed or killed build leaves the previous publication as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -14,7 +15,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -270,24 +272,28 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             store = ox.Store(str(tmp / "store"))
             for g in (ontology_graph(), _shapes()):
                 store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            # each report's RDF goes into the store as its worker hands it over, in order: the
-            # build never holds more than the reports in flight (~600 KB of N-Triples each)
             fresh_v = iter(_progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
                                      "validate", len(todo_v)))
             again = set(todo_v)
-            for i, (best, agency, uri, rest, disagreements) in enumerate(chosen):
-                done = None if i in again else work.validated(keys[i])
-                if done is None:
-                    done = next(fresh_v) if i in again else _validate((best, agency, base))
-                    if work is not None:
-                        work.keep_validated(keys[i], done)
-                report_nt, results_nt, findings = done
-                store.bulk_load(report_nt, ox.RdfFormat.N_TRIPLES)
-                if results_nt:
-                    store.bulk_load(results_nt, ox.RdfFormat.N_TRIPLES)
-                result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
-                                                        list(findings) + disagreements,
-                                                        [r.source.path for r in rest]))
+
+            def each_report():
+                """Each report's N-Triples as its worker hands it over, in order, cached on the way."""
+                for i, (best, agency, uri, rest, disagreements) in enumerate(chosen):
+                    done = None if i in again else work.validated(keys[i])
+                    if done is None:
+                        done = next(fresh_v) if i in again else _validate((best, agency, base))
+                        if work is not None:
+                            work.keep_validated(keys[i], done)
+                    report_nt, results_nt, findings = done
+                    result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
+                                                            list(findings) + disagreements,
+                                                            [r.source.path for r in rest]))
+                    yield report_nt
+                    yield results_nt
+
+            # one bulk load for the whole corpus, fed as the workers finish: the build never holds
+            # more than the reports in flight (~600 KB of N-Triples each)
+            _stream_into(store, each_report())
             lap = result.lap("map, validate and load each report", lap)
             across = validate_batch(store) + validate_store(store)
             by_report: dict[str, list[Finding]] = {}
@@ -301,16 +307,18 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             store.flush()
             result.triples = len(store)
             lap = result.lap("validate across reports", lap)
-            dumps = write_dumps(tmp / "dumps", store, result.published, base)
             _copy_sources(tmp / "site" / "sources", result.published)
-            lap = result.lap("dumps", lap)
             counts = {"reports": len(result.published),
                       "agencies": len({p.agency.slug for p in result.published}),
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
-            if site is not None:
-                site(tmp / "site", result.published, base, dumps, counts, store=store)
-            result.lap("site", lap)
+            # the dumps are written (mostly by the store, outside the GIL) while the site renders
+            with ThreadPoolExecutor(1) as background:
+                dumps = background.submit(write_dumps, tmp / "dumps", store, result.published, base)
+                if site is not None:
+                    site(tmp / "site", result.published, base, dumps, counts, store=store)
+                dumps = dumps.result()
+            result.lap("dumps and site", lap)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({
                 "base": base, "counts": counts, "seconds": round(result.seconds, 1),
@@ -333,6 +341,44 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return result
+
+
+class _Chunks(io.RawIOBase):
+    """A readable binary file over an iterator of byte strings.
+
+    An exception raised by the iterator is kept and raised again by `_stream_into`, not inside
+    the store's loader, which would report it as a mere read error.
+    """
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._buffer = b""
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+            except BaseException as e:  # noqa: BLE001 - re-raised by _stream_into
+                self.error = e
+                return 0
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+
+def _stream_into(store: ox.Store, chunks: Iterator[bytes]) -> None:
+    """Load N-Triples chunks into `store` with one call of its bulk loader."""
+    source = _Chunks(chunks)
+    store.bulk_load(io.BufferedReader(source, 1 << 20), ox.RdfFormat.N_TRIPLES)
+    if source.error is not None:
+        raise source.error
 
 
 def _load_remote(url: str, dump: Path, log: Callable[[str], None]) -> None:

@@ -89,6 +89,34 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+BATCH = 100_000  # observation rows per Parquet row group: memory stays flat however many reports
+
+
+def _observations(out: Path, published: list[PublishedReport], base: str) -> None:
+    """observations.csv and observations.parquet, written side by side in batches."""
+    schema = pa.schema([(k, pa.float64() if k == "value" else pa.int64() if k == "year" else pa.string())
+                        for k in COLUMNS])
+    with (out / "observations.csv").open("w", newline="", encoding="utf-8") as f, \
+            pq.ParquetWriter(out / "observations.parquet", schema) as parquet:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        batch: list[dict] = []
+
+        def flush() -> None:
+            columns = {k: [r[k] for r in batch] for k in COLUMNS}
+            columns["value"] = [None if v is None else float(v) for v in columns["value"]]
+            parquet.write_table(pa.table(columns, schema=schema))
+            batch.clear()
+
+        for r in observation_rows(published, base):
+            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+            batch.append(r)
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+
+
 def write_dumps(out: Path, store: ox.Store, published: list[PublishedReport], base: str) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     nt = out / "xxgk.nt"
@@ -103,18 +131,9 @@ def write_dumps(out: Path, store: ox.Store, published: list[PublishedReport], ba
     # context.jsonld is published for whoever wants it compacted (jsonld.compact(data, context))
     (out / "context.jsonld").write_text(json.dumps(CONTEXT, indent=1), encoding="utf-8")
     store.dump(output=str(out / "xxgk.jsonld"), format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph())
-    rows = list(observation_rows(published, base))
-    with (out / "observations.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    _observations(out, published, base)
     (out / "observations.csv-metadata.json").write_text(json.dumps(_csvw(base), ensure_ascii=False, indent=1),
                                                         encoding="utf-8")
-    table = pa.table({k: [r[k] for r in rows] for k in COLUMNS if k != "value"}
-                     | {"value": pa.array([None if r["value"] is None else float(r["value"]) for r in rows],
-                                          type=pa.float64())})
-    pq.write_table(table, out / "observations.parquet")
     with (out / "findings.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["report_uri", "agency", "year", "rule", "severity", "message", "message_zh", "cells"])

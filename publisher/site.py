@@ -22,6 +22,7 @@ import json
 import re
 import shutil
 from collections import defaultdict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -548,7 +549,8 @@ def copy_assets(dest: Path) -> None:
 
 
 class _Site:
-    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
+    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict] | Future,
+                 counts: dict,
                  store: ox.Store, page_size: int = PAGE_SIZE):
         self.out = out
         self.store = store
@@ -625,13 +627,15 @@ class _Site:
         self.out.mkdir(parents=True, exist_ok=True)
         copy_assets(self.out / "assets")
         self.ontology_docs()
-        self.home()
         self.report_pages()
         self.agency_pages()
         self.year_pages()
         self.concept_pages()
         self.sparql_page()
         self.not_found()
+        if isinstance(self.dumps, Future):  # the build writes the dumps meanwhile: the home page lists them
+            self.dumps = self.dumps.result()
+        self.home()
 
     def ontology_docs(self) -> None:
         if importlib.util.find_spec("publisher.ontodoc") is None:
@@ -867,9 +871,12 @@ class _Site:
         (self.out / "404.html").write_text(html, encoding="utf-8")
 
 
-def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
+def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict] | Future, counts: dict,
                 store: ox.Store, page_size: int = PAGE_SIZE) -> None:
     """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
+
+    `dumps` (the files `publisher.dumps.write_dumps` lists) may be a Future: the home page, which
+    lists them, is written last.
 
     The RDF file beside each page is read from `store` (the build's, holding the ontology and every
     report); long lists (agencies, a year's reports) are split into pages of `page_size`.
