@@ -295,7 +295,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             # more than the reports in flight (~600 KB of N-Triples each)
             _stream_into(store, each_report())
             lap = result.lap("map, validate and load each report", lap)
-            across = validate_batch(store) + validate_store(store)
+            across = validate_batch(store, jobs) + validate_store(store, jobs)
             by_report: dict[str, list[Finding]] = {}
             for f in across:
                 by_report.setdefault(f.report, []).append(f)

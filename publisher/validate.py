@@ -8,7 +8,9 @@ also run over the embedded store, which answers them far faster than rdflib's en
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -194,20 +196,26 @@ def _fill(template: str, row, names: list[str]) -> str:
     return template
 
 
-def _run(store: ox.Store, constraints: list[Constraint]) -> list[Finding]:
+def _run(store: ox.Store, constraints: list[Constraint], threads: int | None = None) -> list[Finding]:
+    """Every constraint over the whole store, `threads` at once (default: one per core): oxigraph
+    evaluates queries outside the GIL."""
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
+        return [f for found in pool.map(lambda c: _run_one(store, c), constraints) for f in found]
+
+
+def _run_one(store: ox.Store, c: Constraint) -> list[Finding]:
     findings = []
-    for c in constraints:
-        solutions = store.query(c.query)
-        names = [v.value for v in solutions.variables]
-        for row in solutions:
-            en = _fill(c.message_en, row, names)
-            cells = _cells_in(en)
-            if not cells and "value" in names and row["value"] is not None:
-                ids = store.quads_for_pattern(row["value"], ox.NamedNode(str(DCTERMS.identifier)), None)
-                cells = tuple(q.object.value for q in ids if q.object.value in codes().cells)[:1]
-            value = row["value"].value if "value" in names and isinstance(row["value"], ox.NamedNode) else ""
-            findings.append(Finding(c.rule, c.severity, en, _fill(c.message_zh, row, names), cells,
-                                    row["this"].value, c.iri, value))
+    solutions = store.query(c.query)
+    names = [v.value for v in solutions.variables]
+    for row in solutions:
+        en = _fill(c.message_en, row, names)
+        cells = _cells_in(en)
+        if not cells and "value" in names and row["value"] is not None:
+            ids = store.quads_for_pattern(row["value"], ox.NamedNode(str(DCTERMS.identifier)), None)
+            cells = tuple(q.object.value for q in ids if q.object.value in codes().cells)[:1]
+        value = row["value"].value if "value" in names and isinstance(row["value"], ox.NamedNode) else ""
+        findings.append(Finding(c.rule, c.severity, en, _fill(c.message_zh, row, names), cells,
+                                row["this"].value, c.iri, value))
     return findings
 
 
@@ -259,16 +267,16 @@ def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
     return g
 
 
-def validate_store(store: ox.Store) -> list[Finding]:
+def validate_store(store: ox.Store, threads: int | None = None) -> list[Finding]:
     """The cross-report rules, answered by the embedded store for every report at once."""
-    return _run(store, corpus_constraints())
+    return _run(store, corpus_constraints(), threads)
 
 
-def validate_batch(store: ox.Store) -> list[Finding]:
+def validate_batch(store: ox.Store, threads: int | None = None) -> list[Finding]:
     """The per-report SHACL-SPARQL constraints (Data Cube checks, arithmetic), for every report in
     the store at once: the same queries pyshacl runs one report at a time, far faster. Pair it with
     `validate_core` on each report to cover every shape."""
-    return _run(store, report_constraints())
+    return _run(store, report_constraints(), threads)
 
 
 @cache
