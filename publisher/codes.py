@@ -69,6 +69,10 @@ class Codes:
     def cells_of_row(self, row: str) -> list[CellSpec]:
         return sorted((c for c in self.cells.values() if c.row == row), key=lambda c: c.order)
 
+    def cells_of_section(self, section: int) -> list[CellSpec]:
+        """The cells of one table, in the national order."""
+        return sorted((c for c in self.cells.values() if c.section == section), key=lambda c: c.order)
+
     def children(self, concept: Concept) -> list[Concept]:
         pool = self.rows if concept.kind == "row" else self.columns
         return sorted((c for c in pool.values() if c.broader == concept.id), key=lambda c: c.order)

@@ -297,7 +297,7 @@ def read_tables(tokens: list[Token], report: Report) -> list[Concept]:
 
 def _review(tokens: list[Token], last: int, r: _Reader) -> None:
     """Table 四: one row of 15 values under its two-level header, in the national order."""
-    specs = sorted((s for s in codes().cells.values() if s.section == 4), key=lambda s: s.order)
+    specs = codes().cells_of_section(4)
     label = tokens[last]
     values: list[Token] = []
     for tok in tokens[last + 1:]:
