@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -312,13 +311,11 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
                       "agencies": len({p.agency.slug for p in result.published}),
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
-            # the dumps are written (mostly by the store, outside the GIL) while the site renders
-            with ThreadPoolExecutor(1) as background:
-                dumps = background.submit(write_dumps, tmp / "dumps", store, result.published, base)
-                if site is not None:
-                    site(tmp / "site", result.published, base, dumps, counts, store=store)
-                dumps = dumps.result()
-            result.lap("dumps and site", lap)
+            dumps = write_dumps(tmp / "dumps", store, result.published, base)
+            lap = result.lap("dumps", lap)
+            if site is not None:
+                site(tmp / "site", result.published, base, dumps, counts, store=store)
+            result.lap("site", lap)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({
                 "base": base, "counts": counts, "seconds": round(result.seconds, 1),

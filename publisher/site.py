@@ -22,7 +22,6 @@ import json
 import re
 import shutil
 from collections import defaultdict
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -549,7 +548,7 @@ def copy_assets(dest: Path) -> None:
 
 
 class _Site:
-    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict] | Future,
+    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict],
                  counts: dict,
                  store: ox.Store, page_size: int = PAGE_SIZE):
         self.out = out
@@ -633,8 +632,6 @@ class _Site:
         self.concept_pages()
         self.sparql_page()
         self.not_found()
-        if isinstance(self.dumps, Future):  # the build writes the dumps meanwhile: the home page lists them
-            self.dumps = self.dumps.result()
         self.home()
 
     def ontology_docs(self) -> None:
@@ -871,12 +868,9 @@ class _Site:
         (self.out / "404.html").write_text(html, encoding="utf-8")
 
 
-def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict] | Future, counts: dict,
+def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
                 store: ox.Store, page_size: int = PAGE_SIZE) -> None:
     """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
-
-    `dumps` (the files `publisher.dumps.write_dumps` lists) may be a Future: the home page, which
-    lists them, is written last.
 
     The RDF file beside each page is read from `store` (the build's, holding the ontology and every
     report); long lists (agencies, a year's reports) are split into pages of `page_size`.
