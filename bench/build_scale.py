@@ -4,7 +4,8 @@
 
 For each format it generates a synthetic corpus (bench/synth.py: N reports, truth beside them),
 then times `xxgk build` on it (no cache) with 1 and with 2 worker processes, each in a subprocess
-whose peak resident memory (its own and its workers') is read from the kernel, then the
+whose peak resident memory is read from the kernel (RUSAGE_CHILDREN: the largest single process of
+the build, the main one or a worker, not their sum), then the
 incremental rebuild after changing one report (goal: under 2 % of the full build). It prints one
 line per measurement and a table at the end. The peer each figure is measured against is named
 in the line: the same build on 1 core, or the full build.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def run_build(reports: Path, out: Path, jobs: int, cache: bool) -> tuple[float, float, dict]:
-    """Wall seconds, peak RSS (MiB) of the build and its workers, and build.json."""
+    """Wall seconds, peak RSS (MiB) of the build's largest process, and build.json."""
     command = [sys.executable, "-m", "publisher.cli", "build", str(reports), "--out", str(out), "--jobs", str(jobs)]
     if not cache:
         command.append("--no-cache")
