@@ -95,3 +95,28 @@ def test_turtle_and_json_ld_dumps_reload_to_the_same_triples(built):
     for name, fmt in (("xxgk.ttl", "turtle"), ("xxgk.jsonld", "json-ld")):
         g = Graph().parse(built.out / "dumps" / name, format=fmt)
         assert len(g) == built.triples, name
+
+
+def test_the_parquet_table_equals_the_csv(built):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pandas as pd
+
+    table = pq.read_table(built.out / "dumps" / "observations.parquet").to_pandas()
+    csv = pd.read_csv(built.out / "dumps" / "observations.csv", dtype={"value": float, "year": int},
+                      keep_default_na=False, na_values={"value": [""]})
+    assert list(table.columns) == COLUMNS and len(table) == len(csv) > 0
+    assert table["value"].isna().sum() == csv["value"].isna().sum()
+    assert table["cell"].tolist() == csv["cell"].tolist()
+    assert (table["value"].fillna(-1) == csv["value"].fillna(-1)).all()
+
+
+def test_a_failure_while_loading_is_raised_not_swallowed_by_the_store():
+    from publisher.build import _stream_into
+
+    def reports():
+        yield b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n"
+        raise RuntimeError("worker died")
+
+    store = ox.Store()
+    with pytest.raises(RuntimeError, match="worker died"):
+        _stream_into(store, reports())
