@@ -404,6 +404,14 @@ def test_trend_charts_render(build, page):
     assert page.errors == []
 
 
+def _wait_for_text(page, selector: str, text: str, seconds: float = 10) -> None:
+    """Poll from here: the pages' CSP forbids the eval behind Playwright's wait_for_function."""
+    deadline = time.monotonic() + seconds
+    while (found := page.text_content(selector)) != text:
+        assert time.monotonic() < deadline, f"{selector} shows {found!r}, not {text!r}"
+        time.sleep(0.05)
+
+
 def test_agency_list_is_paged_and_search_covers_every_page(build, page):
     page.page.goto(f"{build.url}/agency/")
     assert page.page.locator("#agency-list li").count() == PAGE_SIZE
@@ -432,10 +440,10 @@ def test_agency_list_is_paged_and_search_covers_every_page(build, page):
     page.page.click(hits + " a")
     page.page.wait_for_load_state()
     assert page.page.text_content("h1") == IMG_NAME
-    page.page.go_back()
+    page.page.go_back()  # a fresh page: its index loads again, after the input event
     page.page.fill("#agency-search", "没有这个机关")
+    _wait_for_text(page.page, "#agency-count", "0")
     assert page.page.locator(hits).count() == 0
-    assert page.page.text_content("#agency-count") == "0"
     page.page.fill("#agency-search", "")
     assert page.page.is_visible("#agency-page") and page.page.is_hidden("#agency-hits")
     assert page.errors == []
