@@ -68,9 +68,9 @@ VENDOR = [
 # what the agency's and the year's RDF files say of each of their reports
 SUMMARY = {ox.NamedNode(str(u)) for u in (RDF.type, RDFS.label, DCTERMS.title, XXGK.agency, XXGK.year, XXGK.period,
                                           DCTERMS.publisher)}
-_TYPE = ox.NamedNode(str(RDF.type))
 _DATASET = ox.NamedNode("http://purl.org/linked-data/cube#dataSet")
-_OWNED = [ox.NamedNode(str(u)) for u in (DCAT.distribution, PROV.wasGeneratedBy, PROV.wasAssociatedWith)]
+_OWNED = [ox.NamedNode(str(u)) for u in (DCAT.distribution, PROV.wasGeneratedBy)]  # a report's source, its parsing
+_BY = ox.NamedNode(str(PROV.wasAssociatedWith))  # the parsing's software agent
 _PERIOD, _AGENCY = ox.NamedNode(str(XXGK.period)), ox.NamedNode(str(XXGK.agency))
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -548,8 +548,7 @@ def copy_assets(dest: Path) -> None:
 
 
 class _Site:
-    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict],
-                 counts: dict,
+    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
                  store: ox.Store, page_size: int = PAGE_SIZE):
         self.out = out
         self.store = store
@@ -609,8 +608,8 @@ class _Site:
         r = ox.NamedNode(p.uri)
         nodes = [r, ox.NamedNode(str(self.uris.agency(p.agency.slug))), ox.NamedNode(str(self.uris.year(p.year)))]
         nodes += [q.subject for q in self.store.quads_for_pattern(None, _DATASET, r, ox.DefaultGraph())]
-        owned = [o for pred in _OWNED[:2] for o in self.objects(r, pred)]
-        owned += [o for a in owned for o in self.objects(a, _OWNED[2])]
+        owned = [o for pred in _OWNED for o in self.objects(r, pred)]
+        owned += [o for a in owned for o in self.objects(a, _BY)]
         return self.about(*nodes, *dict.fromkeys(o for o in owned if isinstance(o, ox.NamedNode)))
 
     def write_rdf(self, stem: str, triples: list[ox.Triple]) -> None:
@@ -626,13 +625,13 @@ class _Site:
         self.out.mkdir(parents=True, exist_ok=True)
         copy_assets(self.out / "assets")
         self.ontology_docs()
+        self.home()
         self.report_pages()
         self.agency_pages()
         self.year_pages()
         self.concept_pages()
         self.sparql_page()
         self.not_found()
-        self.home()
 
     def ontology_docs(self) -> None:
         if importlib.util.find_spec("publisher.ontodoc") is None:
@@ -686,12 +685,11 @@ class _Site:
 
     def agency_pages(self) -> None:
         agencies = sorted(self.agencies.values(), key=lambda a: a.slug)
-        entries = [{"agency": a, "years": [p.year for p in self.by_agency[a.slug]]} for a in agencies]
-        self.paged("agency/", "agencies.html", entries)
+        years = {a.slug: [p.year for p in self.by_agency[a.slug]] for a in agencies}
+        self.paged("agency/", "agencies.html", [{"agency": a, "years": years[a.slug]} for a in agencies])
         # the search index of every agency, a script (so that it loads from file:// too) fetched on first use
-        index = [[a.slug, a.name, " ".join([a.name, *sorted(a.variants), a.slug,
-                                           *(str(p.year) for p in self.by_agency[a.slug])]),
-                  [p.year for p in self.by_agency[a.slug]]] for a in agencies]
+        index = [[a.slug, a.name, " ".join([a.name, *sorted(a.variants), a.slug, *map(str, years[a.slug])]),
+                  years[a.slug]] for a in agencies]
         (self.out / "agency" / "search.js").write_text(
             "window.xxgkAgencies = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n",
             encoding="utf-8")
