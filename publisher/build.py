@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,8 +25,9 @@ from rdflib import Graph
 
 from .agencies import Agency, resolve
 from .codes import ONTOLOGY_DIR, codes
-from .dumps import write_dumps
+from .dumps import Part, make_part, part_triples, report_part, write_dumps
 from .executors import executor
+from .files import link_or_copy
 from .model import Report, State
 from .pipeline import Failure, parse_file
 from .published import PublishedReport
@@ -35,6 +36,7 @@ from .validate import (
     Finding,
     findings_graph,
     name_report,
+    report_node,
     validate_batch,
     validate_core,
     validate_store,
@@ -131,38 +133,46 @@ def _parse(path: str) -> Report | Failure:
     return parse_file(path, time_limit=PARSE_TIME_LIMIT)
 
 
-def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, bytes, list[Finding]]:
-    """The map-and-validate step of one report, run in a worker: (report N-Triples, results, findings)."""
+def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, Part, list[Finding]]:
+    """The map-and-validate step of one report, run in a worker: its N-Triples for the store (the
+    report, its agency, its core validation results), its part of every dump, its findings."""
     report, agency, base = item
     uris = URIs(base)
     g = report_graph(report, agency, uris)
     g += agency_graph(agency, uris)
     uri = str(uris.report(agency.slug, report.year))
     v = validate_core(g, uri)  # the SPARQL constraints run later, over the whole store at once
-    results = name_report(v.graph, uri).serialize(format="nt").encode("utf-8") if v.graph is not None else b""
-    return g.serialize(format="nt").encode("utf-8"), results, v.findings
+    nt = g.serialize(format="nt").encode("utf-8")
+    if v.graph is not None:
+        nt += name_report(v.graph, uri).serialize(format="nt").encode("utf-8")
+    part = report_part(nt, PublishedReport(report, agency, uri, f"report/{agency.slug}/{report.year}"), base)
+    return nt, part, v.findings
+
+
+CACHE_FORMAT = "2"  # bumped when what the cache holds changes shape
 
 
 class Cache:
-    """Work already done, by content: parsed reports by source sha256, validations by input digest.
+    """Work already done, by content: parsed reports by source sha256, validations and dump parts
+    by input digest, each agency's findings by the digest of its reports.
 
     Kept beside the output directory, per software version, so that a rebuild reads again only
     the sources that changed.
     """
 
-    def __init__(self, out_dir: Path):
-        self.root = out_dir.parent / f".{out_dir.name}.cache" / software_version()
-        (self.root / "parsed").mkdir(parents=True, exist_ok=True)
-        (self.root / "validated").mkdir(parents=True, exist_ok=True)
+    def __init__(self, root: Path):
+        self.root = root
+        for kind in ("parsed", "validated", "part", "agency"):
+            (self.root / kind).mkdir(parents=True, exist_ok=True)
 
-    def _get(self, kind: str, key: str):
+    def get(self, kind: str, key: str):
         path = self.root / kind / f"{key}.pickle"
         try:
             return pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
 
-    def _put(self, kind: str, key: str, value) -> None:
+    def put(self, kind: str, key: str, value) -> None:
         path = self.root / kind / f"{key}.pickle"
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
@@ -170,18 +180,6 @@ class Cache:
 
     def has(self, kind: str, key: str) -> bool:
         return (self.root / kind / f"{key}.pickle").is_file()
-
-    def parsed(self, sha: str):
-        return self._get("parsed", sha)
-
-    def keep_parsed(self, sha: str, value) -> None:
-        self._put("parsed", sha, value)
-
-    def validated(self, key: str):
-        return self._get("validated", key)
-
-    def keep_validated(self, key: str, value) -> None:
-        self._put("validated", key, value)
 
 
 def _validation_key(report: Report, agency: Agency, base: str) -> str:
@@ -201,36 +199,84 @@ def _shapes_digest() -> str:
     return h.hexdigest()
 
 
+def _state(base: str) -> str:
+    """What a publication's store holds besides the reports: a rebuild may start from the previous
+    store only when this is the same."""
+    return hashlib.sha256("\0".join((software_version(), CACHE_FORMAT, base, _shapes_digest())).encode()).hexdigest()
+
+
+@dataclass
+class _Agency:
+    """One agency's reports in this build, and the digest that tells whether any of it changed."""
+
+    slug: str
+    reports: list[tuple[Report, Agency, str, list[Report], list[Finding]]]  # (best, agency, uri, rest, disagreements)
+    keys: list[str]  # each report's validation key
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha256()
+        for (_best, _agency, uri, rest, _d), key in zip(self.reports, self.keys, strict=True):
+            h.update("\0".join([uri, key, *sorted(r.source.sha256 for r in rest)]).encode("utf-8") + b"\n")
+        return h.hexdigest()
+
+
+def _previous(out_dir: Path, state: str) -> dict | None:
+    """The previous publication's record, when its store can be the start of this one."""
+    try:
+        record = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("state") != state or not (out_dir / "store").is_dir() or "agencies" not in record:
+        return None
+    return record
+
+
 def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable | None = None,
           log: Callable[[str], None] = print, jobs: int | None = None, executor_spec: str | None = None,
           use_cache: bool = True, store_url: str | None = None) -> BuildResult:
     """Publish `paths` into `out`; with `store_url`, also replace the data of that SPARQL server.
 
-    The embedded store in `out` is always built (the dumps and cross-report checks read it). An
-    external store is cleared and loaded from the N-Triples dump through the Graph Store Protocol
-    once the publication is complete: it is not atomic, so point `xxgk serve` at it only after.
+    The embedded store in `out` is always built (the dumps and cross-report checks read it). With
+    the cache, a rebuild starts from the previous publication: its store (a checkpoint: hard links),
+    its dump parts and its pages are kept for every agency whose reports did not change, and only
+    the changed agencies are taken out, mapped, checked and rendered again. An external store is
+    cleared and loaded from the N-Triples dump through the Graph Store Protocol once the
+    publication is complete: it is not atomic, so point `xxgk serve` at it only after.
     """
     started = time.monotonic()
     out_dir = Path(out).resolve()
     files = sources(paths)
     result = BuildResult(out_dir)
-    try:
-        work = Cache(out_dir) if use_cache else None
+    try:  # without the cache, this build's work is kept in a scratch folder, removed at the end
+        scratch = None if use_cache else Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.scratch-", dir=out_dir.parent))
+        work = Cache(scratch or out_dir.parent / f".{out_dir.name}.cache" / software_version() / CACHE_FORMAT)
     except OSError as e:
         raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
+    try:
+        return _build(files, out_dir, result, work, base, site, log, jobs, executor_spec, use_cache, store_url,
+                      started)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, base: str, site: Callable | None,
+           log: Callable[[str], None], jobs: int | None, executor_spec: str | None, use_cache: bool,
+           store_url: str | None, started: float) -> BuildResult:
     parsed: list[Report] = []
     with executor(executor_spec, jobs) as run:
         digests = {f: _digest(f) for f in files}
-        todo = [f for f in files if digests[f] is None or work is None or not work.has("parsed", digests[f])]
+        todo = [f for f in files if digests[f] is None or not work.has("parsed", digests[f])]
         fresh = dict(zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True))
         result.parsed_again = len(todo)
         lap = result.lap("parse", started)
         for f in files:
-            r = fresh[f] if f in fresh else work.parsed(digests[f])
+            r = fresh[f] if f in fresh else work.get("parsed", digests[f])
             if r is None:  # a cache file that cannot be read: parse the source again
                 r = fresh[f] = _parse(f)
-            if f in fresh and work is not None and digests[f] is not None:
-                work.keep_parsed(digests[f], r)
+            if f in fresh and digests[f] is not None:
+                work.put("parsed", digests[f], r)
             if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
                 r.source = replace(r.source, path=f)
             if isinstance(r, Failure):
@@ -247,7 +293,7 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
         groups: dict[tuple[str, int], list[Report]] = {}
         for r in parsed:
             groups.setdefault((agencies[r.agency].slug, r.year), []).append(r)
-        chosen = []
+        plan: dict[str, _Agency] = {}
         for (slug, year), reports in sorted(groups.items()):
             agency = agencies[reports[0].agency]
             uri = str(uris.report(slug, year))
@@ -255,10 +301,24 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             if rest:
                 log(f"{agency.name} {year}: published from {best.source.path}; same report in "
                     + ", ".join(r.source.path for r in rest))
-            chosen.append((best, agency, uri, rest, disagreements))
+            a = plan.setdefault(slug, _Agency(slug, [], []))
+            a.reports.append((best, agency, uri, rest, disagreements))
+            a.keys.append(_validation_key(best, agency, base))
 
-        keys = [_validation_key(b, a, base) for b, a, *_ in chosen]
-        todo_v = [i for i, k in enumerate(keys) if work is None or not work.has("validated", k)]
+        state = _state(base)
+        previous = _previous(out_dir, state) if use_cache else None
+        before = previous["agencies"] if previous else {}
+        touched = {slug for slug, a in plan.items() if before.get(slug, {}).get("key") != a.key
+                   or not work.has("agency", a.key) or not all(work.has("part", k) for k in a.keys)}
+        gone = set(before) - set(plan)
+        # taking an agency out of the previous store needs the parts it was put in with
+        if previous and not all(work.has("part", k) for slug in touched | gone if slug in before
+                                for k in before[slug]["reports"].values()):
+            previous, before = None, {}
+        if previous is None:
+            touched = set(plan)
+        todo_v = [(slug, i) for slug in sorted(touched) for i, k in enumerate(plan[slug].keys)
+                  if not (work.has("validated", k) and work.has("part", k))]
         result.validated_again = len(todo_v)
 
         try:
@@ -268,63 +328,101 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
         except OSError as e:
             raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
         try:
-            store = ox.Store(str(tmp / "store"))
-            for g in (ontology_graph(), _shapes()):
-                store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            fresh_v = iter(_progress(run(_validate, [(chosen[i][0], chosen[i][1], base) for i in todo_v]),
-                                     "validate", len(todo_v)))
+            if previous:
+                ox.Store.read_only(str(out_dir / "store")).backup(str(tmp / "store"))
+                store = ox.Store(str(tmp / "store"))
+                for slug in sorted(touched | gone):
+                    _take_out(store, work, uris, slug, before.get(slug))
+            else:
+                store = ox.Store(str(tmp / "store"))
+                for g in (ontology_graph(), _shapes()):
+                    store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+            fresh_v = iter(_progress(run(_validate, [(plan[s].reports[i][0], plan[s].reports[i][1], base)
+                                                     for s, i in todo_v]), "validate", len(todo_v)))
             again = set(todo_v)
+            published: dict[str, PublishedReport] = {}
+            core: dict[str, list[Finding]] = {}
 
             def each_report():
-                """Each report's N-Triples as its worker hands it over, in order, cached on the way."""
-                for i, (best, agency, uri, rest, disagreements) in enumerate(chosen):
-                    done = None if i in again else work.validated(keys[i])
-                    if done is None:
-                        done = next(fresh_v) if i in again else _validate((best, agency, base))
-                        if work is not None:
-                            work.keep_validated(keys[i], done)
-                    report_nt, results_nt, findings = done
-                    result.published.append(PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
-                                                            list(findings) + disagreements,
-                                                            [r.source.path for r in rest]))
-                    yield report_nt
-                    yield results_nt
+                """Each changed report's N-Triples as its worker hands it over, cached on the way."""
+                for slug in sorted(touched):
+                    a = plan[slug]
+                    for i, (best, agency, uri, _rest, disagreements) in enumerate(a.reports):
+                        done = None if (slug, i) in again else work.get("validated", a.keys[i])
+                        if done is None:
+                            nt, part, found = next(fresh_v) if (slug, i) in again else _validate((best, agency, base))
+                            work.put("validated", a.keys[i], (nt, found))
+                            work.put("part", a.keys[i], part)
+                        else:
+                            nt, found = done
+                        core[uri] = list(found) + disagreements
+                        yield nt
 
-            # one bulk load for the whole corpus, fed as the workers finish: the build never holds
-            # more than the reports in flight (~600 KB of N-Triples each)
+            # one bulk load for the changed reports, fed as the workers finish: the build never
+            # holds more than the reports in flight (~600 KB of N-Triples each)
             _stream_into(store, each_report())
             lap = result.lap("map, validate and load each report", lap)
-            across = validate_batch(store, jobs) + validate_store(store, jobs)
-            by_report: dict[str, list[Finding]] = {}
-            for f in across:
-                by_report.setdefault(f.report, []).append(f)
-            for p in result.published:
-                p.findings += by_report.get(p.uri, [])
-            conforms = {p.uri: not any(f.severity == "violation" for f in p.findings) for p in result.published}
-            store.bulk_load(findings_graph(across, conforms).serialize(format="nt").encode("utf-8"),
-                            ox.RdfFormat.N_TRIPLES)
+            focus = [uri for slug in sorted(touched) for _b, _a, uri, _r, _d in plan[slug].reports]
+            across: dict[str, list[Finding]] = {}
+            for f in validate_batch(store, jobs, focus) + validate_store(store, jobs, focus):
+                across.setdefault(f.report, []).append(f)
+            for slug in sorted(touched):
+                found = {uri: core[uri] + across.get(uri, []) for _b, _a, uri, _r, _d in plan[slug].reports}
+                conforms = {uri: not any(f.severity == "violation" for f in fs) for uri, fs in found.items()}
+                g = findings_graph([f for uri in found for f in across.get(uri, [])], conforms, nodes=False)
+                nt = g.serialize(format="nt").encode("utf-8")
+                store.bulk_load(nt, ox.RdfFormat.N_TRIPLES)
+                shared = frozenset().union(*(work.get("part", k).shared for k in plan[slug].keys))
+                part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES),
+                                 counted=frozenset(str(report_node(u)) for u in found))
+                work.put("agency", plan[slug].key, {"findings": found, "shared": shared, "part": part})
             store.flush()
-            result.triples = len(store)
             lap = result.lap("validate across reports", lap)
-            _copy_sources(tmp / "site" / "sources", result.published)
+            record: dict[str, dict] = {}
+            shared_now: set[str] = set()
+            for slug, a in plan.items():
+                kept = work.get("agency", a.key)
+                shared_now |= kept["shared"]
+                record[slug] = {"key": a.key, "reports": {uri: k for (_b, _a, uri, _r, _d), k
+                                                          in zip(a.reports, a.keys, strict=True)}}
+                for best, agency, uri, rest, _d in a.reports:
+                    published[uri] = PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
+                                                     list(kept["findings"][uri]), [r.source.path for r in rest])
+            for iri in set(previous["shared"] if previous else ()) - shared_now:  # a year no report has now
+                for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
+                    store.remove(q)
+            result.published = [published[uri] for slug in sorted(plan) for _b, _a, uri, _r, _d in plan[slug].reports]
+            _copy_sources(tmp / "site" / "sources", result.published, out_dir / "site" / "sources")
+
+            def parts():
+                for slug in sorted(plan):
+                    for k in plan[slug].keys:
+                        yield work.get("part", k)
+                    yield work.get("agency", plan[slug].key)["part"]
+
+            dumps, totals = write_dumps(tmp / "dumps", parts(), partial(_vocabulary, store),
+                                        result.published, base)
+            result.triples = totals.triples
+            lap = result.lap("dumps", lap)
             counts = {"reports": len(result.published),
                       "agencies": len({p.agency.slug for p in result.published}),
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
-            dumps = write_dumps(tmp / "dumps", store, result.published, base)
-            lap = result.lap("dumps", lap)
             if site is not None:
-                site(tmp / "site", result.published, base, dumps, counts, store=store)
+                site(tmp / "site", result.published, base, dumps, counts, store=store,
+                     reuse=out_dir / "site" if previous else None, fresh=touched)
             result.lap("site", lap)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({
                 "base": base, "counts": counts, "seconds": round(result.seconds, 1),
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "parsed_again": result.parsed_again, "validated_again": result.validated_again,
+                "incremental": previous is not None, "rendered_again": len(touched),
                 "phases": result.phases,
                 "failures": [{"source": f.source, "error": f.error} for f in result.failures],
                 "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
                             for p in result.published],
+                "state": state if use_cache else None, "agencies": record, "shared": sorted(shared_now),
             }, ensure_ascii=False, indent=1), encoding="utf-8")
             del store
             _swap(tmp, out_dir)
@@ -338,6 +436,31 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return result
+
+
+def _take_out(store: ox.Store, work: Cache, uris: URIs, slug: str, before: dict | None) -> None:
+    """Everything an agency put into the previous store: its reports' parts (observations,
+    validation results, sources), the findings across its reports, the agency itself."""
+    if before is None:
+        return
+    triples = [t for k in before["reports"].values() for t in part_triples(work.get("part", k))]
+    kept = work.get("agency", before["key"])
+    if kept is not None:
+        triples += part_triples(kept["part"])
+    for t in triples:
+        store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
+    for q in list(store.quads_for_pattern(ox.NamedNode(str(uris.agency(slug))), None, None, ox.DefaultGraph())):
+        store.remove(q)
+
+
+def _vocabulary(store: ox.Store, shared: set[str]) -> Part:
+    """The dumps' last part: the ontology, the shapes, and what the store says of the subjects the
+    reports share (agencies, years, the software)."""
+    triples = [q.triple for g in (ontology_graph(), _shapes())
+               for q in ox.parse(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)]
+    triples += [q.triple for iri in sorted(shared)
+                for q in store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())]
+    return make_part(triples)
 
 
 class _Chunks(io.RawIOBase):
@@ -396,11 +519,13 @@ def _shapes() -> Graph:
     return shapes_graph() + corpus_shapes_graph()
 
 
-def _copy_sources(dest: Path, published: list[PublishedReport]) -> None:
+def _copy_sources(dest: Path, published: list[PublishedReport], previous: Path) -> None:
+    """The published source files, linked from the previous publication where it has them."""
     dest.mkdir(parents=True, exist_ok=True)
     for p in published:
-        src = Path(p.report.source.path)
-        shutil.copyfile(src, dest / f"{p.report.source.sha256}{src.suffix.lower()}")
+        name = f"{p.report.source.sha256}{Path(p.report.source.path).suffix.lower()}"
+        if not link_or_copy(previous / name, dest / name):
+            shutil.copyfile(p.report.source.path, dest / name)
 
 
 def _swap(tmp: Path, out: Path) -> None:

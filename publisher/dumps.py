@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import json
-import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -33,18 +37,75 @@ CONTEXT = {
         "sh": "http://www.w3.org/ns/shacl#", "time": "http://www.w3.org/2006/time#",
     }
 }
+PREFIXES = dict(CONTEXT["@context"])
 FORMATS = {
-    "xxgk.nt.gz": "N-Triples (gzip)", "xxgk.ttl": "Turtle", "xxgk.jsonld": "JSON-LD",
+    "xxgk.nt.gz": "N-Triples (gzip)", "xxgk.ttl.gz": "Turtle (gzip)", "xxgk.jsonld.gz": "JSON-LD (gzip)",
     "context.jsonld": "JSON-LD context",
     "observations.csv": "CSV (CSV on the Web)", "observations.csv-metadata.json": "CSVW metadata",
     "observations.parquet": "Parquet", "findings.csv": "CSV", "catalog.ttl": "DCAT and VoID (Turtle)",
 }
 MEDIA = {
-    "xxgk.nt.gz": "application/n-triples", "xxgk.ttl": "text/turtle", "xxgk.jsonld": "application/ld+json",
+    "xxgk.nt.gz": "application/n-triples", "xxgk.ttl.gz": "text/turtle", "xxgk.jsonld.gz": "application/ld+json",
     "context.jsonld": "application/ld+json", "observations.csv": "text/csv",
     "observations.csv-metadata.json": "application/csvm+json", "observations.parquet": "application/vnd.apache.parquet",
     "findings.csv": "text/csv", "catalog.ttl": "text/turtle",
 }
+RDF_DUMPS = {"xxgk.nt.gz": "nt", "xxgk.ttl.gz": "ttl", "xxgk.jsonld.gz": "jsonld"}
+_TYPE = ox.NamedNode(str(RDF.type))
+
+
+@dataclass
+class Part:
+    """One piece of every dump (a report, an agency, the findings of an agency, the vocabulary).
+
+    Each RDF format is a gzip member: gzip files, Turtle documents and (between brackets) JSON-LD
+    node arrays concatenate, so a dump is written by appending parts made once, in parallel, and
+    kept in the build cache; a rebuild makes only the parts that changed.
+    """
+
+    nt: bytes = b""
+    ttl: bytes = b""
+    jsonld: bytes = b""  # expanded JSON-LD node objects joined by commas, without the brackets
+    csv: bytes = b""  # observation rows, no header
+    triples: int = 0
+    subjects: int = 0  # distinct IRI subjects (parts never share a subject)
+    classes: dict[str, int] = field(default_factory=dict)
+    shared: frozenset[str] = frozenset()  # subjects left to the vocabulary part (years, the software)
+
+
+def make_part(triples: Iterable[ox.Triple | ox.Quad], rows: Iterable[dict] = (),
+              keep: Callable[[ox.NamedNode | ox.BlankNode], bool] = lambda s: True,
+              counted: frozenset[str] = frozenset()) -> Part:
+    """The part of `triples` whose subject `keep`s; the others' subjects are named as shared.
+    Subjects in `counted` are described in another part too and counted there."""
+    own: dict[ox.Triple, None] = {}
+    shared: set[str] = set()
+    for t in triples:
+        t = t.triple if isinstance(t, ox.Quad) else t
+        if keep(t.subject):
+            own[t] = None
+        elif isinstance(t.subject, ox.NamedNode):
+            shared.add(t.subject.value)
+    rdf = list(own)
+    classes = Counter(t.object.value for t in rdf if t.predicate == _TYPE and isinstance(t.object, ox.NamedNode))
+    out = io.StringIO()
+    csv.DictWriter(out, fieldnames=COLUMNS).writerows({k: ("" if v is None else v) for k, v in r.items()}
+                                                      for r in rows)
+    jsonld = ox.serialize(rdf, format=ox.RdfFormat.JSON_LD).strip() if rdf else b"[]"
+    return Part(nt=_gz(ox.serialize(rdf, format=ox.RdfFormat.N_TRIPLES) if rdf else b""),
+                ttl=_gz(ox.serialize(rdf, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) if rdf else b""),
+                jsonld=_gz(jsonld[1:-1]), csv=out.getvalue().encode("utf-8"), triples=len(rdf),
+                subjects=len({t.subject.value for t in rdf if isinstance(t.subject, ox.NamedNode)} - counted),
+                classes=dict(classes), shared=frozenset(shared))
+
+
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0) if data else b""
+
+
+def part_triples(part: Part) -> list[ox.Triple]:
+    """The triples of a part, read back (to take them out of the store again)."""
+    return [q.triple for q in ox.parse(gzip.decompress(part.nt), ox.RdfFormat.N_TRIPLES)] if part.nt else []
 
 
 def observation_rows(published: list[PublishedReport], base: str):
@@ -89,49 +150,75 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-BATCH = 100_000  # observation rows per Parquet row group: memory stays flat however many reports
+class _Sink:
+    """A dump being appended to, hashed on the way (hashing it again would read gigabytes)."""
+
+    def __init__(self, path: Path):
+        self.file = path.open("wb")
+        self.hash = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.file.write(data)
+            self.hash.update(data)
 
 
-def _observations(out: Path, published: list[PublishedReport], base: str) -> None:
-    """observations.csv and observations.parquet, written side by side in batches."""
-    schema = pa.schema([(k, pa.float64() if k == "value" else pa.int64() if k == "year" else pa.string())
-                        for k in COLUMNS])
-    with (out / "observations.csv").open("w", newline="", encoding="utf-8") as f, \
-            pq.ParquetWriter(out / "observations.parquet", schema) as parquet:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
-        w.writeheader()
-        batch: list[dict] = []
+@dataclass
+class Totals:
+    """What the catalogue states of the whole dataset, summed over the parts."""
 
-        def flush() -> None:
-            columns = {k: [r[k] for r in batch] for k in COLUMNS}
-            columns["value"] = [None if v is None else float(v) for v in columns["value"]]
-            parquet.write_table(pa.table(columns, schema=schema))
-            batch.clear()
+    triples: int = 0
+    subjects: int = 0
+    classes: Counter = field(default_factory=Counter)
 
-        for r in observation_rows(published, base):
-            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
-            batch.append(r)
-            if len(batch) >= BATCH:
-                flush()
-        if batch:
-            flush()
+    def add(self, part: Part) -> None:
+        self.triples += part.triples
+        self.subjects += part.subjects
+        self.classes.update(part.classes)
 
 
-def write_dumps(out: Path, store: ox.Store, published: list[PublishedReport], base: str) -> list[dict]:
+def _parquet(out: Path) -> None:
+    """observations.parquet from observations.csv, streamed in batches: memory stays flat."""
+    types = {k: pa.float64() if k == "value" else pa.int64() if k == "year" else pa.string() for k in COLUMNS}
+    schema = pa.schema(list(types.items()))
+    reader = pacsv.open_csv(out / "observations.csv", read_options=pacsv.ReadOptions(block_size=16 << 20),
+                            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                                 null_values=[""]))
+    with pq.ParquetWriter(out / "observations.parquet", schema) as parquet:
+        for batch in reader:
+            parquet.write_table(pa.Table.from_batches([batch]).cast(schema))
+
+
+def write_dumps(out: Path, parts: Iterable[Part], vocabulary: Callable[[set[str]], Part],
+                published: list[PublishedReport], base: str) -> tuple[list[dict], Totals]:
+    """Every dump, appended part by part in the order given; `vocabulary` makes the last part
+    (the ontology, the shapes and the subjects the other parts share) from the shared IRIs."""
     out.mkdir(parents=True, exist_ok=True)
-    nt = out / "xxgk.nt"
-    store.dump(output=str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    with nt.open("rb") as src, gzip.open(out / "xxgk.nt.gz", "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    nt.unlink()
-    prefixes = {k: v for k, v in CONTEXT["@context"].items()}
-    store.dump(output=str(out / "xxgk.ttl"), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(),
-               prefixes=prefixes)
-    # expanded JSON-LD, streamed by the store (rdflib would hold the whole graph in memory);
-    # context.jsonld is published for whoever wants it compacted (jsonld.compact(data, context))
+    sinks = {name: _Sink(out / name) for name in (*RDF_DUMPS, "observations.csv")}
+    header = io.StringIO()
+    csv.writer(header).writerow(COLUMNS)
+    sinks["observations.csv"].write(header.getvalue().encode("utf-8"))
+    sinks["xxgk.jsonld.gz"].write(_gz(b"["))
+    comma, totals, shared, first = _gz(b","), Totals(), set(), True
+    try:
+        for part in [*parts, None]:
+            if part is None:
+                part = vocabulary(shared)
+            shared |= part.shared
+            totals.add(part)
+            sinks["xxgk.nt.gz"].write(part.nt)
+            sinks["xxgk.ttl.gz"].write(part.ttl)
+            if part.triples:
+                sinks["xxgk.jsonld.gz"].write(part.jsonld if first else comma + part.jsonld)
+                first = False
+            sinks["observations.csv"].write(part.csv)
+        sinks["xxgk.jsonld.gz"].write(_gz(b"]"))
+    finally:
+        for sink in sinks.values():
+            sink.file.close()
+    _parquet(out)
+    # context.jsonld is published for whoever wants the JSON-LD compacted (jsonld.compact(data, context))
     (out / "context.jsonld").write_text(json.dumps(CONTEXT, indent=1), encoding="utf-8")
-    store.dump(output=str(out / "xxgk.jsonld"), format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph())
-    _observations(out, published, base)
     (out / "observations.csv-metadata.json").write_text(json.dumps(_csvw(base), ensure_ascii=False, indent=1),
                                                         encoding="utf-8")
     with (out / "findings.csv").open("w", newline="", encoding="utf-8") as f:
@@ -141,18 +228,19 @@ def write_dumps(out: Path, store: ox.Store, published: list[PublishedReport], ba
             for fd in p.findings:
                 w.writerow([p.uri, p.agency.name, p.year, fd.rule, fd.severity, fd.message, fd.message_zh,
                             " ".join(fd.cells)])
+    digests = {name: sink.hash.hexdigest() for name, sink in sinks.items()}
     files = [n for n in FORMATS if n != "catalog.ttl" and (out / n).exists()]
     dumps = [{"name": n, "format": FORMATS[n], "media_type": MEDIA[n], "bytes": (out / n).stat().st_size,
-              "sha256": _sha256(out / n)} for n in files]
-    catalog(out / "catalog.ttl", store, dumps, base)
+              "sha256": digests.get(n) or _sha256(out / n)} for n in files]
+    catalog(out / "catalog.ttl", totals, dumps, base)
     dumps.append({"name": "catalog.ttl", "format": FORMATS["catalog.ttl"], "media_type": MEDIA["catalog.ttl"],
                   "bytes": (out / "catalog.ttl").stat().st_size, "sha256": _sha256(out / "catalog.ttl")})
     (out / "SHA256SUMS").write_text("".join(f"{d['sha256']}  {d['name']}\n" for d in dumps), encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(dumps, indent=1), encoding="utf-8")
-    return dumps
+    return dumps, totals
 
 
-def catalog(path: Path, store: ox.Store, dumps: list[dict], base: str) -> None:
+def catalog(path: Path, totals: Totals, dumps: list[dict], base: str) -> None:
     """DCAT catalogue (DCAT-AP friendly) and VoID description of the dataset."""
     g = bind(Graph())
     g.bind("void", VOID)
@@ -177,14 +265,13 @@ def catalog(path: Path, store: ox.Store, dumps: list[dict], base: str) -> None:
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
     g.add((ds, VOID.uriSpace, Literal(base)))
     g.add((ds, VOID.vocabulary, URIRef("https://w3id.org/xxgk/def/")))
-    g.add((ds, VOID.triples, Literal(len(store), datatype=XSD.integer)))
-    entities = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER isIRI(?s) }")))["n"].value
-    g.add((ds, VOID.entities, Literal(int(entities), datatype=XSD.integer)))
-    for row in store.query("SELECT ?c (COUNT(?s) AS ?n) { ?s a ?c } GROUP BY ?c ORDER BY ?c"):
-        part = URIRef(f"{base}dataset/class/{hashlib.sha1(row['c'].value.encode()).hexdigest()[:10]}")
+    g.add((ds, VOID.triples, Literal(totals.triples, datatype=XSD.integer)))
+    g.add((ds, VOID.entities, Literal(totals.subjects, datatype=XSD.integer)))
+    for cls, n in sorted(totals.classes.items()):
+        part = URIRef(f"{base}dataset/class/{hashlib.sha1(cls.encode()).hexdigest()[:10]}")
         g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(row["c"].value)))
-        g.add((part, VOID.entities, Literal(int(row["n"].value), datatype=XSD.integer)))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
     for d in dumps:
         dist = URIRef(f"{base}dumps/{d['name']}")
         g.add((ds, DCAT.distribution, dist))
@@ -202,3 +289,12 @@ def catalog(path: Path, store: ox.Store, dumps: list[dict], base: str) -> None:
     g.add((api, DCAT.servesDataset, ds))
     g.add((cat, DCAT.service, api))
     g.serialize(path, format="turtle")
+
+
+def report_part(nt: bytes, p: PublishedReport, base: str) -> Part:
+    """A report's part: the triples of its own subjects (the report, its observations, source,
+    parsing and validation results, all named under its IRI or the source's) and its CSV rows;
+    the agency, year and software it names are shared with other reports."""
+    mine = (f"{base}report/", f"{base}source/")
+    return make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES), observation_rows([p], base),
+                     keep=lambda s: isinstance(s, ox.NamedNode) and s.value.startswith(mine))

@@ -35,6 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 
 from .agencies import Agency
 from .codes import XXGK, CellSpec, Concept, codes
+from .files import link_or_copy, link_tree
 from .model import Report, State
 from .published import PublishedReport
 from .rdf import URIs
@@ -549,8 +550,11 @@ def copy_assets(dest: Path) -> None:
 
 class _Site:
     def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
-                 store: ox.Store, page_size: int = PAGE_SIZE):
+                 store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
+                 fresh: set[str] | None = None):
         self.out = out
+        self.reuse = reuse
+        self.fresh = fresh
         self.store = store
         self.page_size = page_size
         self.base = base if base.endswith("/") else base + "/"
@@ -621,8 +625,24 @@ class _Site:
         (target.parent / (target.name + ".ttl")).write_bytes(write_graph(triples, "turtle", PREFIXES))
         (target.parent / (target.name + ".jsonld")).write_bytes(write_graph(triples, "jsonld"))
 
+    def renders(self, slug: str) -> bool:
+        """Whether this agency's pages are rendered, or linked unchanged from the previous site."""
+        return self.reuse is None or self.fresh is None or slug in self.fresh
+
+    def link_unchanged(self) -> None:
+        """The pages and RDF files of every agency whose reports and findings did not change."""
+        for slug in self.agencies:
+            if self.renders(slug):
+                continue
+            trees = [f"{lang}{kind}/{slug}" for lang in ("", "en/") for kind in ("agency", "report")]
+            files = [f"agency/{slug}.ttl", f"agency/{slug}.jsonld"]
+            if not all([*(link_tree(self.reuse / t, self.out / t) for t in trees),
+                        *(link_or_copy(self.reuse / f, self.out / f) for f in files)]):
+                self.fresh.add(slug)  # missing from the previous site: render it after all
+
     def render(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
+        self.link_unchanged()
         copy_assets(self.out / "assets")
         self.ontology_docs()
         self.home()
@@ -695,6 +715,8 @@ class _Site:
             encoding="utf-8")
         trend = next((q for q in self.gallery if q["name"] == "agency-trend"), None)
         for a in agencies:
+            if not self.renders(a.slug):
+                continue
             reports = self.by_agency[a.slug]
             node = ox.NamedNode(str(self.uris.agency(a.slug)))
             self.write_rdf(f"agency/{a.slug}", self.about(node) + self.about(
@@ -744,6 +766,8 @@ class _Site:
         sources = self.out / "sources"
         for p in self.published:
             a, year = p.agency, p.year
+            if not self.renders(a.slug):
+                continue
             self.write_rdf(p.path, self.report_triples(p))
             view = ReportView(p)
             tables = {"t2": view.table2(), "t3": view.table3(), "t4": view.table4()}
@@ -867,13 +891,17 @@ class _Site:
 
 
 def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
-                store: ox.Store, page_size: int = PAGE_SIZE) -> None:
+                store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
+                fresh: set[str] | None = None) -> None:
     """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
 
     The RDF file beside each page is read from `store` (the build's, holding the ontology and every
-    report); long lists (agencies, a year's reports) are split into pages of `page_size`.
+    report); long lists (agencies, a year's reports) are split into pages of `page_size`. With
+    `reuse` (the previous site) only the agencies in `fresh` get their pages rendered again; the
+    others' are linked from there. Lists, years, rankings and the home page are always rendered.
     """
-    _Site(Path(out), published, base, dumps, counts, store, page_size).render()
+    _Site(Path(out), published, base, dumps, counts, store, page_size, reuse,
+          None if fresh is None else set(fresh)).render()
 
 
 __all__ = ["render_site", "gallery", "copy_assets", "SiteAssetsMissing", "ReportView", "value", "key_figures"]

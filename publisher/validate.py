@@ -8,6 +8,7 @@ also run over the embedded store, which answers them far faster than rdflib's en
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -196,16 +197,31 @@ def _fill(template: str, row, names: list[str]) -> str:
     return template
 
 
-def _run(store: ox.Store, constraints: list[Constraint], threads: int | None = None) -> list[Finding]:
-    """Every constraint over the whole store, `threads` at once (default: one per core): oxigraph
-    evaluates queries outside the GIL."""
+def _run(store: ox.Store, constraints: list[Constraint], threads: int | None = None,
+         focus: list[str] | None = None) -> list[Finding]:
+    """Every constraint over the whole store (or only for the reports in `focus`), `threads` at
+    once (default: one per core): oxigraph evaluates queries outside the GIL."""
     with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
-        return [f for found in pool.map(lambda c: _run_one(store, c), constraints) for f in found]
+        return [f for found in pool.map(lambda c: _run_one(store, c, focus), constraints) for f in found]
 
 
-def _run_one(store: ox.Store, c: Constraint) -> list[Finding]:
+def scoped(query: str, focus: list[str]) -> str:
+    """`query` for the reports in `focus` only: ``VALUES ?this`` opens every group graph pattern
+    whose SELECT projects ?this, sub-selects included (oxigraph does not push a binding into them).
+    Every rule compares a report with its own agency's reports only, so a rebuild checks the
+    agencies it touched and keeps the others' findings."""
+    values = "VALUES ?this { " + " ".join(f"<{u}>" for u in focus) + " } "
+
+    def add(m: re.Match) -> str:
+        return m.group(0) + values if "?this" in m.group(1) else m.group(0)
+    return re.sub(r"SELECT\b(.*?)\bWHERE\s*\{", add, query, flags=re.S | re.I)
+
+
+def _run_one(store: ox.Store, c: Constraint, focus: list[str] | None = None) -> list[Finding]:
     findings = []
-    solutions = store.query(c.query)
+    if focus is not None and not focus:
+        return findings
+    solutions = store.query(c.query if focus is None else scoped(c.query, focus))
     names = [v.value for v in solutions.variables]
     for row in solutions:
         en = _fill(c.message_en, row, names)
@@ -230,24 +246,30 @@ def name_report(results: Graph, report_uri: str) -> Graph:
     node = report_node(report_uri)
     out = bind(Graph())
     olds = set(results.subjects(RDF.type, SH.ValidationReport))
+
+    def name(term):  # results get IRIs under the report's: a rebuild can take exactly them out again
+        return node if term in olds else URIRef(f"{node}/{term}") if isinstance(term, BNode) else term
     for s, p, o in results:
         if p == SH.conforms:
             continue
-        out.add((node if s in olds else s, p, node if o in olds else o))
+        out.add((name(s), p, name(o)))
     out.add((node, RDF.type, SH.ValidationReport))
     out.add((node, XXGK.about, URIRef(report_uri)))
     return out
 
 
-def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
+def findings_graph(findings: list[Finding], conforms: dict[str, bool], nodes: bool = True) -> Graph:
     """SHACL results (sh:ValidationResult) for findings of the store-run constraints, attached to
-    each report's validation report, and each report's final sh:conforms."""
+    each report's validation report, and each report's final sh:conforms; without `nodes`, the
+    validation reports' own type and link (which `name_report` states already) are left out."""
     g = bind(Graph())
     for f in findings:
         node = report_node(f.report)
-        result = BNode()
-        g.add((node, RDF.type, SH.ValidationReport))
-        g.add((node, XXGK.about, URIRef(f.report)))
+        key = "\0".join((f.constraint, f.value, f.message)).encode("utf-8")
+        result = URIRef(f"{node}/{hashlib.sha1(key).hexdigest()[:16]}")
+        if nodes:
+            g.add((node, RDF.type, SH.ValidationReport))
+            g.add((node, XXGK.about, URIRef(f.report)))
         g.add((node, SH.result, result))
         g.add((result, RDF.type, SH.ValidationResult))
         g.add((result, SH.focusNode, URIRef(f.report)))
@@ -261,22 +283,24 @@ def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
         g.add((result, SH.resultMessage, Literal(f.message, lang="en")))
         g.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
     for report, ok in conforms.items():
-        g.add((report_node(report), RDF.type, SH.ValidationReport))
-        g.add((report_node(report), XXGK.about, URIRef(report)))
+        if nodes:
+            g.add((report_node(report), RDF.type, SH.ValidationReport))
+            g.add((report_node(report), XXGK.about, URIRef(report)))
         g.add((report_node(report), SH.conforms, Literal(ok)))
     return g
 
 
-def validate_store(store: ox.Store, threads: int | None = None) -> list[Finding]:
-    """The cross-report rules, answered by the embedded store for every report at once."""
-    return _run(store, corpus_constraints(), threads)
+def validate_store(store: ox.Store, threads: int | None = None, focus: list[str] | None = None) -> list[Finding]:
+    """The cross-report rules, answered by the embedded store for every report at once (or for
+    the reports in `focus`)."""
+    return _run(store, corpus_constraints(), threads, focus)
 
 
-def validate_batch(store: ox.Store, threads: int | None = None) -> list[Finding]:
+def validate_batch(store: ox.Store, threads: int | None = None, focus: list[str] | None = None) -> list[Finding]:
     """The per-report SHACL-SPARQL constraints (Data Cube checks, arithmetic), for every report in
-    the store at once: the same queries pyshacl runs one report at a time, far faster. Pair it with
-    `validate_core` on each report to cover every shape."""
-    return _run(store, report_constraints(), threads)
+    the store at once (or for the reports in `focus`): the same queries pyshacl runs one report
+    at a time, far faster. Pair it with `validate_core` on each report to cover every shape."""
+    return _run(store, report_constraints(), threads, focus)
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from publisher.build import build
 from publisher.dumps import COLUMNS
 from publisher.model import State
 from publisher.pipeline import parse_file
+from publisher.rdf import DEFAULT_BASE as BASE
 
 FILES = [FIXTURES / "001_huaian-hongze-2023.pdf", FIXTURES / "002_huaian-hongze-2024.pdf",
          FIXTURES / "019_huaian-city-2024-word.docx", FIXTURES / "003_huaian-city-2024.pdf"]
@@ -79,11 +81,26 @@ def test_observations_csv_loads_with_its_csvw_types_and_equals_the_parser(built)
 def test_catalogue_states_sizes_and_digests_of_every_dump(built):
     manifest = json.loads((built.out / "dumps" / "manifest.json").read_text(encoding="utf-8"))
     names = {d["name"] for d in manifest}
-    assert {"xxgk.nt.gz", "xxgk.ttl", "xxgk.jsonld", "observations.csv", "observations.parquet",
+    assert {"xxgk.nt.gz", "xxgk.ttl.gz", "xxgk.jsonld.gz", "observations.csv", "observations.parquet",
             "findings.csv", "catalog.ttl"} <= names
+    for d in manifest:
+        data = (built.out / "dumps" / d["name"]).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (d["bytes"], d["sha256"]), d["name"]
+
+
+def test_the_catalogue_counts_what_the_store_holds(built):
+    """The dumps are assembled from parts; their counts must still be the whole store's."""
+    store = ox.Store.read_only(str(built.out / "store"))
     cat = Graph().parse(built.out / "dumps" / "catalog.ttl")
-    triples = next(cat.objects(None, URIRef("http://rdfs.org/ns/void#triples")))
-    assert int(triples) == built.triples
+    void = "http://rdfs.org/ns/void#"
+    assert int(next(cat.objects(None, URIRef(void + "triples")))) == len(store) == built.triples
+    entities = next(iter(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o FILTER isIRI(?s) }")))["n"]
+    assert int(next(cat.objects(URIRef(BASE + "dataset"), URIRef(void + "entities")))) == int(entities.value)
+    classes = {row["c"].value: int(row["n"].value)
+               for row in store.query("SELECT ?c (COUNT(?s) AS ?n) { ?s a ?c } GROUP BY ?c")}
+    stated = {str(c): int(n) for part in cat.objects(None, URIRef(void + "classPartition"))
+              for c in cat.objects(part, URIRef(void + "class")) for n in cat.objects(part, URIRef(void + "entities"))}
+    assert stated == classes
 
 
 def test_findings_of_the_agency_reach_the_dumps(built):
@@ -92,8 +109,8 @@ def test_findings_of_the_agency_reach_the_dumps(built):
 
 
 def test_turtle_and_json_ld_dumps_reload_to_the_same_triples(built):
-    for name, fmt in (("xxgk.ttl", "turtle"), ("xxgk.jsonld", "json-ld")):
-        g = Graph().parse(built.out / "dumps" / name, format=fmt)
+    for name, fmt in (("xxgk.ttl.gz", "turtle"), ("xxgk.jsonld.gz", "json-ld")):
+        g = Graph().parse(data=gzip.decompress((built.out / "dumps" / name).read_bytes()), format=fmt)
         assert len(g) == built.triples, name
 
 
