@@ -166,11 +166,7 @@ class Cache:
             (self.root / kind).mkdir(parents=True, exist_ok=True)
 
     def get(self, kind: str, key: str):
-        path = self.root / kind / f"{key}.pickle"
-        try:
-            return pickle.loads(path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
+        return _cached(self.root, kind, key)
 
     def put(self, kind: str, key: str, value) -> None:
         path = self.root / kind / f"{key}.pickle"
@@ -180,6 +176,26 @@ class Cache:
 
     def has(self, kind: str, key: str) -> bool:
         return (self.root / kind / f"{key}.pickle").is_file()
+
+
+def _cached(root: Path, kind: str, key: str):
+    try:
+        return pickle.loads((root / kind / f"{key}.pickle").read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _whole(root: Path, figures: Report) -> Report:
+    """The whole report (text, narrative, where each cell was read) of which the build kept the
+    figures, read back from the parse cache (or parsed again when the cache lost it)."""
+    r = _cached(root, "parsed", figures.source.sha256)
+    if not isinstance(r, Report):
+        r = _parse(figures.source.path)
+        if not isinstance(r, Report):
+            raise BuildError(f"{figures.source.path}: could not be read again ({r.error})")
+    if r.source.path != figures.source.path:
+        r.source = replace(r.source, path=figures.source.path)
+    return r
 
 
 def _validation_key(report: Report, agency: Agency, base: str) -> str:
@@ -268,15 +284,23 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
     with executor(executor_spec, jobs) as run:
         digests = {f: _digest(f) for f in files}
         todo = [f for f in files if digests[f] is None or not work.has("parsed", digests[f])]
-        fresh = dict(zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True))
+        # each report goes to the cache as its worker hands it over; the build keeps only its
+        # figures (a few KB), and reads the whole report back when it maps it or renders its page
+        fresh: dict[str, Report | Failure] = {}
+        for f, r in zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True):
+            if digests[f] is not None:
+                work.put("parsed", digests[f], r)
+            fresh[f] = r.figures() if isinstance(r, Report) else r
         result.parsed_again = len(todo)
         lap = result.lap("parse", started)
         for f in files:
             r = fresh[f] if f in fresh else work.get("parsed", digests[f])
             if r is None:  # a cache file that cannot be read: parse the source again
-                r = fresh[f] = _parse(f)
-            if f in fresh and digests[f] is not None:
-                work.put("parsed", digests[f], r)
+                r = _parse(f)
+                if digests[f] is not None:
+                    work.put("parsed", digests[f], r)
+            if isinstance(r, Report):
+                r = r.figures()
             if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
                 r.source = replace(r.source, path=f)
             if isinstance(r, Failure):
@@ -337,8 +361,9 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                 store = ox.Store(str(tmp / "store"))
                 for g in (ontology_graph(), _shapes()):
                     store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            fresh_v = iter(_progress(run(_validate, [(plan[s].reports[i][0], plan[s].reports[i][1], base)
-                                                     for s, i in todo_v]), "validate", len(todo_v)))
+            whole = partial(_whole, work.root)
+            fresh_v = iter(_progress(run(_validate, ((whole(plan[s].reports[i][0]), plan[s].reports[i][1], base)
+                                                     for s, i in todo_v)), "validate", len(todo_v)))
             again = set(todo_v)
             published: dict[str, PublishedReport] = {}
             core: dict[str, list[Finding]] = {}
@@ -350,7 +375,10 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                     for i, (best, agency, uri, _rest, disagreements) in enumerate(a.reports):
                         done = None if (slug, i) in again else work.get("validated", a.keys[i])
                         if done is None:
-                            nt, part, found = next(fresh_v) if (slug, i) in again else _validate((best, agency, base))
+                            if (slug, i) in again:
+                                nt, part, found = next(fresh_v)
+                            else:  # validated before, but the cache lost it
+                                nt, part, found = _validate((whole(best), agency, base))
                             work.put("validated", a.keys[i], (nt, found))
                             work.put("part", a.keys[i], part)
                         else:
@@ -409,8 +437,10 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
                       "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
             if site is not None:
+                store.flush()  # the site's worker processes read it
                 site(tmp / "site", result.published, base, dumps, counts, store=store,
-                     reuse=out_dir / "site" if previous else None, fresh=touched)
+                     reuse=out_dir / "site" if previous else None, fresh=touched,
+                     jobs=jobs or os.cpu_count() or 1, store_path=tmp / "store", whole=whole)
             result.lap("site", lap)
             result.seconds = time.monotonic() - started
             (tmp / "build.json").write_text(json.dumps({

@@ -6,6 +6,7 @@ dask.distributed scheduler; without it, a process pool on this machine runs them
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -24,11 +25,8 @@ def executor(spec: str | None = None, jobs: int | None = None) -> Iterator[Mappe
             raise RuntimeError("--executor dask:// needs dask.distributed: pip install 'xxgk[dask]'") from e
         client = Client("tcp://" + spec.removeprefix("dask://"), set_as_default=False)
         try:
-            def dask_map(fn: Callable, items: Iterable) -> Iterator:
-                futures = client.map(fn, list(items), pure=False)
-                for future in futures:
-                    yield future.result()
-            yield dask_map
+            window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
+            yield lambda fn, items: _windowed(lambda item: client.submit(fn, item, pure=False), items, window)
         finally:
             client.close()
         return
@@ -39,4 +37,17 @@ def executor(spec: str | None = None, jobs: int | None = None) -> Iterator[Mappe
         yield map
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield lambda fn, items: pool.map(fn, items, chunksize=1)
+        yield lambda fn, items: _windowed(lambda item: pool.submit(fn, item), items, 4 * jobs)
+
+
+def _windowed(submit: Callable, items: Iterable, window: int) -> Iterator:
+    """Results in the order of the items, taking the next item only as a result is handed back
+    (`Executor.map` and `Client.map` read every item first, which would hold a whole corpus of
+    reports in memory); `submit(item)` returns a future."""
+    pending: collections.deque = collections.deque()
+    for item in items:
+        pending.append(submit(item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

@@ -19,10 +19,13 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import multiprocessing
 import re
 import shutil
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -51,6 +54,7 @@ ENDPOINT = "/sparql"
 LANGS = ("zh", "en")
 RANK_LIMIT = 200
 PAGE_SIZE = 500  # entries per page of the agency list and of a year's reports
+PARALLEL_FROM = 50  # agencies to render before worker processes (a second or two to start) pay off
 SEVERITIES = ("violation", "warning", "info")
 EXTENSIONS = {"application/pdf": ".pdf", "text/html": ".html", "text/plain": ".txt",
               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
@@ -551,8 +555,12 @@ def copy_assets(dest: Path) -> None:
 class _Site:
     def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
                  store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
-                 fresh: set[str] | None = None):
+                 fresh: set[str] | None = None, jobs: int = 1, store_path: Path | None = None,
+                 whole: Callable[[Report], Report] | None = None):
         self.out = out
+        self.whole = whole
+        self.jobs = jobs
+        self.store_path = store_path
         self.reuse = reuse
         self.fresh = fresh
         self.store = store
@@ -646,12 +654,31 @@ class _Site:
         copy_assets(self.out / "assets")
         self.ontology_docs()
         self.home()
-        self.report_pages()
         self.agency_pages()
         self.year_pages()
         self.concept_pages()
         self.sparql_page()
         self.not_found()
+        self.agency_groups([slug for slug in self.agencies if self.renders(slug)])
+
+    def agency_group(self, slug: str) -> None:
+        """An agency's own pages: its page and each of its reports', with their RDF files."""
+        self.agency_page(self.agencies[slug])
+        for p in self.by_agency[slug]:
+            self.report_page(p)
+
+    def agency_groups(self, slugs: list[str]) -> None:
+        """Every agency's own pages, on `jobs` processes when there are many: each opens the
+        store read-only (the build wrote and flushed it) and renders a share of the agencies."""
+        if self.jobs <= 1 or self.store_path is None or len(slugs) < PARALLEL_FROM:
+            for slug in slugs:
+                self.agency_group(slug)
+            return
+        chunks = [slugs[i::4 * self.jobs] for i in range(4 * self.jobs)]
+        work = [(self.out, [p for s in chunk for p in self.by_agency[s]], self.base, self.store_path, self.page_size,
+                 self.whole) for chunk in chunks]
+        with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            list(pool.map(_render_groups, work))
 
     def ontology_docs(self) -> None:
         if importlib.util.find_spec("publisher.ontodoc") is None:
@@ -713,24 +740,23 @@ class _Site:
         (self.out / "agency" / "search.js").write_text(
             "window.xxgkAgencies = " + json.dumps(index, ensure_ascii=False, separators=(",", ":")) + ";\n",
             encoding="utf-8")
+
+    def agency_page(self, a: Agency) -> None:
         trend = next((q for q in self.gallery if q["name"] == "agency-trend"), None)
-        for a in agencies:
-            if not self.renders(a.slug):
-                continue
-            reports = self.by_agency[a.slug]
-            node = ox.NamedNode(str(self.uris.agency(a.slug)))
-            self.write_rdf(f"agency/{a.slug}", self.about(node) + self.about(
-                *(ox.NamedNode(p.uri) for p in reports), only=SUMMARY))
-            query_href = None
-            if trend is not None:
-                values = f"VALUES ?agency {{ <{self.uris.agency(a.slug)}> }}\n"
-                pinned = re.sub(r"\{ SELECT \?agency WHERE[^\n]*\n", values, trend["query"], count=1)
-                query_href = "sparql/?query=" + quote(pinned, safe="")
-            self.page(f"agency/{a.slug}/", "agency.html", rdf=f"agency/{a.slug}", agency=a,
-                      uri=str(self.uris.agency(a.slug)), reports=reports, key=self.key_header(),
-                      figures={p.year: key_figures(p.report) for p in reports},
-                      findings={p.year: self.finding_counts(p) for p in reports},
-                      charts=self.charts(reports), query_href=query_href)
+        reports = self.by_agency[a.slug]
+        node = ox.NamedNode(str(self.uris.agency(a.slug)))
+        self.write_rdf(f"agency/{a.slug}", self.about(node) + self.about(
+            *(ox.NamedNode(p.uri) for p in reports), only=SUMMARY))
+        query_href = None
+        if trend is not None:
+            values = f"VALUES ?agency {{ <{self.uris.agency(a.slug)}> }}\n"
+            pinned = re.sub(r"\{ SELECT \?agency WHERE[^\n]*\n", values, trend["query"], count=1)
+            query_href = "sparql/?query=" + quote(pinned, safe="")
+        self.page(f"agency/{a.slug}/", "agency.html", rdf=f"agency/{a.slug}", agency=a,
+                  uri=str(self.uris.agency(a.slug)), reports=reports, key=self.key_header(),
+                  figures={p.year: key_figures(p.report) for p in reports},
+                  findings={p.year: self.finding_counts(p) for p in reports},
+                  charts=self.charts(reports), query_href=query_href)
 
     def key_header(self) -> list[Concept]:
         c = codes()
@@ -762,31 +788,30 @@ class _Site:
              "years": years, "series": series(appeals, "review.total")},
         ]
 
-    def report_pages(self) -> None:
+    def report_page(self, p: PublishedReport) -> None:
         sources = self.out / "sources"
-        for p in self.published:
-            a, year = p.agency, p.year
-            if not self.renders(a.slug):
-                continue
-            self.write_rdf(p.path, self.report_triples(p))
-            view = ReportView(p)
-            tables = {"t2": view.table2(), "t3": view.table3(), "t4": view.table4()}
-            others = view.other_cells()
-            src = self.source_file(p.report.source.path, p.report.source.sha256, p.report.source.media_type, sources)
-            alternates = []
-            for path in p.alternates:
-                f = Path(path)
-                sha = _sha256(f) if f.is_file() else None
-                alternates.append({"name": f.name, "href": self.source_file(path, sha, None, sources) if sha else None})
-            years = [q.year for q in self.by_agency[a.slug]]
-            i = years.index(year)
-            narrative = [(key, p.report.narrative[key]) for key in ("preamble", "1", "5", "6")
-                         if p.report.narrative.get(key, "").strip()]
-            self.page(p.path + "/", "report.html", rdf=p.path, p=p, report=p.report, agency=a, view=view,
-                      tables=tables, others=others, source=src, alternates=alternates,
-                      prev=years[i - 1] if i > 0 else None, next=years[i + 1] if i + 1 < len(years) else None,
-                      narrative=narrative, sections=codes().sections, form=view.form,
-                      file_name=Path(p.report.source.path).name, title=p.report.title or "")
+        if self.whole is not None:  # the build keeps only the figures of each report
+            p = replace(p, report=self.whole(p.report))
+        a, year = p.agency, p.year
+        self.write_rdf(p.path, self.report_triples(p))
+        view = ReportView(p)
+        tables = {"t2": view.table2(), "t3": view.table3(), "t4": view.table4()}
+        others = view.other_cells()
+        src = self.source_file(p.report.source.path, p.report.source.sha256, p.report.source.media_type, sources)
+        alternates = []
+        for path in p.alternates:
+            f = Path(path)
+            sha = _sha256(f) if f.is_file() else None
+            alternates.append({"name": f.name, "href": self.source_file(path, sha, None, sources) if sha else None})
+        years = [q.year for q in self.by_agency[a.slug]]
+        i = years.index(year)
+        narrative = [(key, p.report.narrative[key]) for key in ("preamble", "1", "5", "6")
+                     if p.report.narrative.get(key, "").strip()]
+        self.page(p.path + "/", "report.html", rdf=p.path, p=p, report=p.report, agency=a, view=view,
+                  tables=tables, others=others, source=src, alternates=alternates,
+                  prev=years[i - 1] if i > 0 else None, next=years[i + 1] if i + 1 < len(years) else None,
+                  narrative=narrative, sections=codes().sections, form=view.form,
+                  file_name=Path(p.report.source.path).name, title=p.report.title or "")
 
     @staticmethod
     def source_file(path: str, sha: str | None, media: str | None, dest: Path) -> str | None:
@@ -890,18 +915,35 @@ class _Site:
         (self.out / "404.html").write_text(html, encoding="utf-8")
 
 
+def _render_groups(work: tuple[Path, list[PublishedReport], str, Path, int, Callable | None]) -> None:
+    """Some agencies' own pages, in a worker process."""
+    out, published, base, store_path, page_size, whole = work
+    site = _Site(out, published, base, [], {}, _read_only(store_path), page_size, whole=whole)
+    for slug in site.agencies:
+        site.agency_group(slug)
+
+
+@cache
+def _read_only(path: Path) -> ox.Store:
+    return ox.Store.read_only(str(path))
+
+
 def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
                 store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
-                fresh: set[str] | None = None) -> None:
+                fresh: set[str] | None = None, jobs: int = 1, store_path: Path | None = None,
+                whole: Callable[[Report], Report] | None = None) -> None:
     """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
 
     The RDF file beside each page is read from `store` (the build's, holding the ontology and every
     report); long lists (agencies, a year's reports) are split into pages of `page_size`. With
     `reuse` (the previous site) only the agencies in `fresh` get their pages rendered again; the
     others' are linked from there. Lists, years, rankings and the home page are always rendered.
+    With `store_path` (where `store` lives, flushed) the agencies' own pages are rendered on `jobs`
+    processes. With `whole`, the reports in `published` are only their figures (`Report.figures`)
+    and `whole` gives each one back entire for its page.
     """
     _Site(Path(out), published, base, dumps, counts, store, page_size, reuse,
-          None if fresh is None else set(fresh)).render()
+          None if fresh is None else set(fresh), jobs, store_path, whole).render()
 
 
 __all__ = ["render_site", "gallery", "copy_assets", "SiteAssetsMissing", "ReportView", "value", "key_figures"]

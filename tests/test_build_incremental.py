@@ -91,6 +91,9 @@ def test_a_rebuild_from_the_previous_publication_equals_a_build_from_scratch(rep
     assert page(out, unchanged.parent.parent.name).stat().st_ino == unchanged.stat().st_ino  # linked, not rendered
     assert not list((out / "site" / "report").glob("*/2019"))
     assert "5949.1," in (out / "dumps" / "observations.csv").read_text(encoding="utf-8")
+    rendered = next((out / "site" / "report").glob("*/2023/index.html")).read_text(encoding="utf-8")
+    assert "持续推进基层政务公开" in rendered  # the whole report, read back from the cache for its page
+    assert "5949.1" in rendered
     scratch = build([str(reports)], str(tmp_path / "scratch"), log=quiet, jobs=2, use_cache=False)
     assert published(out) == published(tmp_path / "scratch")
     assert again.triples == scratch.triples
