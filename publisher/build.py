@@ -390,7 +390,8 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             # holds more than the reports in flight (~600 KB of N-Triples each)
             _stream_into(store, each_report())
             lap = result.lap("map, validate and load each report", lap)
-            focus = [uri for slug in sorted(touched) for _b, _a, uri, _r, _d in plan[slug].reports]
+            focus = None if previous is None else [uri for slug in sorted(touched)
+                                                   for _b, _a, uri, _r, _d in plan[slug].reports]
             across: dict[str, list[Finding]] = {}
             for f in validate_batch(store, jobs, focus) + validate_store(store, jobs, focus):
                 across.setdefault(f.report, []).append(f)
