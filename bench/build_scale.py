@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         out = work / f"out-{fmt}-inc"
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(out.parent / f".{out.name}.cache", ignore_errors=True)
-        full, _, _ = run_build(raw, out, 2, cache=True)
+        full, full_peak, full_meta = run_build(raw, out, 2, cache=True)
+        print(f"[{fmt}] full build with the cache, 2 cores: {full:.1f} s, peak RSS {full_peak:.0f} MiB; seconds by "
+              f"step: {full_meta.get('phases')}", flush=True)
         victim = files[len(files) // 2]
         if fmt in ("txt", "html"):
             victim.write_bytes(victim.read_bytes() + b"\n")

@@ -88,6 +88,8 @@ def choose(reports: list[Report], uri: str) -> tuple[Report, list[Report], list[
 
     Every cell on which two files disagree is a finding.
     """
+    if len(reports) == 1:
+        return reports[0], [], []
     ranked = sorted(reports, key=lambda r: (_unreadable(r), PREFERENCE.get(r.source.media_type, 9), r.source.path))
     best, rest = ranked[0], ranked[1:]
     findings = []
@@ -162,7 +164,7 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = root
-        for kind in ("parsed", "validated", "part", "agency"):
+        for kind in ("parsed", "figures", "validated", "part", "agency"):
             (self.root / kind).mkdir(parents=True, exist_ok=True)
 
     def get(self, kind: str, key: str):
@@ -283,24 +285,30 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
     parsed: list[Report] = []
     with executor(executor_spec, jobs) as run:
         digests = {f: _digest(f) for f in files}
-        todo = [f for f in files if digests[f] is None or not work.has("parsed", digests[f])]
+        todo = [f for f in files if digests[f] is None
+                or not (work.has("figures", digests[f]) or work.has("parsed", digests[f]))]
         # each report goes to the cache as its worker hands it over; the build keeps only its
         # figures (a few KB), and reads the whole report back when it maps it or renders its page
         fresh: dict[str, Report | Failure] = {}
         for f, r in zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True):
+            fresh[f] = r.figures() if isinstance(r, Report) else r
             if digests[f] is not None:
                 work.put("parsed", digests[f], r)
-            fresh[f] = r.figures() if isinstance(r, Report) else r
+                work.put("figures", digests[f], fresh[f])
         result.parsed_again = len(todo)
         lap = result.lap("parse", started)
         for f in files:
-            r = fresh[f] if f in fresh else work.get("parsed", digests[f])
-            if r is None:  # a cache file that cannot be read: parse the source again
-                r = _parse(f)
-                if digests[f] is not None:
-                    work.put("parsed", digests[f], r)
-            if isinstance(r, Report):
-                r = r.figures()
+            r = fresh[f] if f in fresh else work.get("figures", digests[f])
+            if r is None:  # figures not kept yet, or a cache file that cannot be read
+                r = work.get("parsed", digests[f])
+                if r is None:
+                    r = _parse(f)
+                    if digests[f] is not None:
+                        work.put("parsed", digests[f], r)
+                if isinstance(r, Report):
+                    r = r.figures()
+                    if digests[f] is not None:
+                        work.put("figures", digests[f], r)
             if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
                 r.source = replace(r.source, path=f)
             if isinstance(r, Failure):

@@ -90,6 +90,11 @@ class Figures(Mapping[str, Cell]):
     def __contains__(self, cell_id: object) -> bool:
         return cell_id in self._index
 
+    def number(self, cell_id: str) -> Decimal | None:
+        """The cell's value when it holds a number (what `Report.value` asks, without a `Cell`)."""
+        i = self._index.get(cell_id)
+        return None if i is None or self._order[self._states[i]] is not State.NUMBER else self._values[i]
+
 
 def _figures(ids: tuple[str, ...], states: bytes, values: tuple[Decimal | None, ...]) -> Figures:
     figures = Figures.__new__(Figures)
@@ -119,6 +124,8 @@ class Report:
     parsed_at: str | None = None  # when it was read (ISO 8601, UTC): part of its provenance
 
     def value(self, cell_id: str) -> Decimal | None:
+        if isinstance(self.cells, Figures):
+            return self.cells.number(cell_id)
         cell = self.cells.get(cell_id)
         return cell.value if cell and cell.state is State.NUMBER else None
 

@@ -11,7 +11,7 @@ from corpus import REPORTS
 from publisher.agencies import resolve
 from publisher.pipeline import parse_file
 from publisher.rdf import URIs, agency_graph, ontology_graph, report_graph
-from publisher.validate import to_store, validate_batch, validate_core, validate_graph
+from publisher.validate import to_store, validate_batch, validate_core, validate_graph, validate_store
 
 PICKED = [p for p in REPORTS if p.name.startswith(("000_", "001_", "011_", "014_"))]
 
@@ -44,3 +44,25 @@ def test_batch_finds_a_wrong_total_in_every_report_of_a_store():
     found = {f.report for f in validate_batch(to_store(graphs)) if f.rule == "row-total"
              and "requests.new.total" in f.cells}
     assert found == set(uris)
+
+
+@pytest.mark.parametrize("longest_scoped", [500, 0], ids=["values", "filtered"])
+def test_checking_some_reports_finds_what_checking_all_finds_for_them(longest_scoped, monkeypatch):
+    """A rebuild checks only the agencies it touched: in the query (VALUES ?this) or, for many
+    reports, by filtering a whole run."""
+    from publisher import validate
+
+    monkeypatch.setattr(validate, "SCOPED_MAX", longest_scoped)
+    graphs, uris = [ontology_graph()], []
+    for path in REPORTS:
+        report = parse_file(str(path))
+        agency = resolve([report.agency])[report.agency]
+        graphs.append(report_graph(report, agency) + agency_graph(agency, URIs()))
+        uris.append(str(URIs().report(agency.slug, report.year)))
+    store = to_store(graphs)
+    everything = validate_batch(store) + validate_store(store)
+    some = sorted(set(uris))[1::2]
+    scoped = validate_batch(store, focus=some) + validate_store(store, focus=some)
+    assert scoped and kinds(scoped) == kinds(f for f in everything if f.report in some)
+    assert {f.report for f in scoped} <= set(some)
+    assert validate_batch(store, focus=[]) == []
