@@ -344,8 +344,9 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                    or not work.has("agency", a.key) or not all(work.has("part", k) for k in a.keys)}
         gone = set(before) - set(plan)
         # taking an agency out of the previous store needs the parts it was put in with
-        if previous and not all(work.has("part", k) for slug in touched | gone if slug in before
-                                for k in before[slug]["reports"].values()):
+        if previous and not all(work.has("agency", before[slug]["key"]) and all(
+                work.has("part", k) for k in before[slug]["reports"].values())
+                for slug in touched | gone if slug in before):
             previous, before = None, {}
         if previous is None:
             touched = set(plan)

@@ -160,3 +160,14 @@ def test_an_unwritable_output_is_a_clear_error_and_leaves_the_previous_publicati
     finally:
         subprocess.run(["umount", str(full)], capture_output=True)
     assert triples_of(out) == before
+
+
+def test_a_cache_that_lost_what_a_rebuild_takes_out_means_a_build_from_scratch(reports, tmp_path):
+    out = tmp_path / "out"
+    first = build([str(reports)], str(out), log=quiet, jobs=1)
+    for kept in (tmp_path / ".out.cache").rglob("agency/*.pickle"):
+        kept.unlink()  # the findings each agency put into the store
+    (reports / "016_pingtan-2023.html").write_bytes((FIXTURES / "016_pingtan-2023.html").read_bytes() + b"\n")
+    again = build([str(reports)], str(out), log=quiet, jobs=1)
+    assert json.loads((out / "build.json").read_text(encoding="utf-8"))["incremental"] is False
+    assert again.triples == first.triples and published(out)["store"] == first.triples
