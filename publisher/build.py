@@ -374,8 +374,8 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             fresh_v = iter(_progress(run(_validate, ((whole(plan[s].reports[i][0]), plan[s].reports[i][1], base)
                                                      for s, i in todo_v)), "validate", len(todo_v)))
             again = set(todo_v)
-            published: dict[str, PublishedReport] = {}
             core: dict[str, list[Finding]] = {}
+            shared_by: dict[str, frozenset[str]] = {}  # subjects each changed report shares, by its key
 
             def each_report():
                 """Each changed report's N-Triples as its worker hands it over, cached on the way."""
@@ -390,6 +390,7 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                                 nt, part, found = _validate((whole(best), agency, base))
                             work.put("validated", a.keys[i], (nt, found))
                             work.put("part", a.keys[i], part)
+                            shared_by[a.keys[i]] = part.shared
                         else:
                             nt, found = done
                         core[uri] = list(found) + disagreements
@@ -407,10 +408,11 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             for slug in sorted(touched):
                 found = {uri: core[uri] + across.get(uri, []) for _b, _a, uri, _r, _d in plan[slug].reports}
                 conforms = {uri: not any(f.severity == "violation" for f in fs) for uri, fs in found.items()}
-                g = findings_graph([f for uri in found for f in across.get(uri, [])], conforms, nodes=False)
+                g = findings_graph([f for uri in found for f in across.get(uri, [])], conforms)
                 nt = g.serialize(format="nt").encode("utf-8")
                 store.bulk_load(nt, ox.RdfFormat.N_TRIPLES)
-                shared = frozenset().union(*(work.get("part", k).shared for k in plan[slug].keys))
+                shared = frozenset().union(*(shared_by[k] if k in shared_by else work.get("part", k).shared
+                                             for k in plan[slug].keys))
                 part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES),
                                  counted=frozenset(str(report_node(u)) for u in found))
                 work.put("agency", plan[slug].key, {"findings": found, "shared": shared, "part": part})
@@ -418,18 +420,17 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             lap = result.lap("validate across reports", lap)
             record: dict[str, dict] = {}
             shared_now: set[str] = set()
-            for slug, a in plan.items():
+            for slug, a in sorted(plan.items()):
                 kept = work.get("agency", a.key)
                 shared_now |= kept["shared"]
                 record[slug] = {"key": a.key, "reports": {uri: k for (_b, _a, uri, _r, _d), k
                                                           in zip(a.reports, a.keys, strict=True)}}
-                for best, agency, uri, rest, _d in a.reports:
-                    published[uri] = PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
+                result.published += [PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
                                                      list(kept["findings"][uri]), [r.source.path for r in rest])
+                                     for best, agency, uri, rest, _d in a.reports]
             for iri in set(previous["shared"] if previous else ()) - shared_now:  # a year no report has now
                 for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
                     store.remove(q)
-            result.published = [published[uri] for slug in sorted(plan) for _b, _a, uri, _r, _d in plan[slug].reports]
             _copy_sources(tmp / "site" / "sources", result.published, out_dir / "site" / "sources")
 
             def parts():

@@ -50,7 +50,7 @@ MEDIA = {
     "observations.csv-metadata.json": "application/csvm+json", "observations.parquet": "application/vnd.apache.parquet",
     "findings.csv": "text/csv", "catalog.ttl": "text/turtle",
 }
-RDF_DUMPS = {"xxgk.nt.gz": "nt", "xxgk.ttl.gz": "ttl", "xxgk.jsonld.gz": "jsonld"}
+RDF_DUMPS = ("xxgk.nt.gz", "xxgk.ttl.gz", "xxgk.jsonld.gz")
 _TYPE = ox.NamedNode(str(RDF.type))
 
 

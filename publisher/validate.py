@@ -267,18 +267,15 @@ def name_report(results: Graph, report_uri: str) -> Graph:
     return out
 
 
-def findings_graph(findings: list[Finding], conforms: dict[str, bool], nodes: bool = True) -> Graph:
+def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
     """SHACL results (sh:ValidationResult) for findings of the store-run constraints, attached to
-    each report's validation report, and each report's final sh:conforms; without `nodes`, the
-    validation reports' own type and link (which `name_report` states already) are left out."""
+    each report's validation report, and each report's final sh:conforms. The validation reports'
+    own type and link to the report are `name_report`'s."""
     g = bind(Graph())
     for f in findings:
         node = report_node(f.report)
         key = "\0".join((f.constraint, f.value, f.message)).encode("utf-8")
         result = URIRef(f"{node}/{hashlib.sha1(key).hexdigest()[:16]}")
-        if nodes:
-            g.add((node, RDF.type, SH.ValidationReport))
-            g.add((node, XXGK.about, URIRef(f.report)))
         g.add((node, SH.result, result))
         g.add((result, RDF.type, SH.ValidationResult))
         g.add((result, SH.focusNode, URIRef(f.report)))
@@ -292,9 +289,6 @@ def findings_graph(findings: list[Finding], conforms: dict[str, bool], nodes: bo
         g.add((result, SH.resultMessage, Literal(f.message, lang="en")))
         g.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
     for report, ok in conforms.items():
-        if nodes:
-            g.add((report_node(report), RDF.type, SH.ValidationReport))
-            g.add((report_node(report), XXGK.about, URIRef(report)))
         g.add((report_node(report), SH.conforms, Literal(ok)))
     return g
 
