@@ -49,6 +49,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -1232,8 +1233,10 @@ def _soffice_batch(exe: str, docs: dict[str, bytes], cache: Path) -> float:
         return time.perf_counter() - t0
 
 
-def convert_pdfs(docs: dict[str, bytes], out: Path, cache: Path, log=print) -> tuple[int, int, float]:
-    """Export each DOCX (stem -> bytes) to out/<stem>.pdf: one LibreOffice batch for all not cached."""
+def convert_pdfs(docs: dict[str, bytes], out: Path, cache: Path, log=print,
+                 jobs: int = 1) -> tuple[int, int, float]:
+    """Export each DOCX (stem -> bytes) to out/<stem>.pdf: LibreOffice batches, `jobs` at a time, for all not
+    cached. The seconds returned are summed over the batches."""
     cache.mkdir(parents=True, exist_ok=True)
     todo: dict[str, str] = {}  # digest -> stem (first)
     digests = {stem: hashlib.sha256(data).hexdigest() for stem, data in docs.items()}
@@ -1247,8 +1250,9 @@ def convert_pdfs(docs: dict[str, bytes], out: Path, cache: Path, log=print) -> t
             raise RuntimeError("LibreOffice (soffice) is not installed")
         pending = list(todo)
         for _attempt in range(2):  # a long batch can stop part-way: convert in chunks, then retry what is missing
-            for i in range(0, len(pending), CHUNK):
-                seconds += _soffice_batch(exe, {d: docs[todo[d]] for d in pending[i:i + CHUNK]}, cache)
+            chunks = [{d: docs[todo[d]] for d in pending[i:i + CHUNK]} for i in range(0, len(pending), CHUNK)]
+            with ThreadPoolExecutor(max(1, jobs)) as pool:  # one LibreOffice, with its own profile, per thread
+                seconds += sum(pool.map(lambda chunk: _soffice_batch(exe, chunk, cache), chunks))
             pending = [d for d in pending if not (cache / f"{d}.pdf").exists()]
             if not pending:
                 break
@@ -1291,7 +1295,7 @@ class Result:
 def generate(out: str | Path, agencies: int = 10, years: list[int] | str = "2019-2025",
              formats: list[str] | str = FORMATS, seed: int = 0, inconsistent: float = 0.1,
              blanks: float = 0.15, single_other: float = 0.2, cache: str | Path | None = None,
-             log=print) -> Result:
+             log=print, soffice_jobs: int = 1) -> Result:
     """Write the corpus into `out` (raw/ and truth/); return what was written and how long it took."""
     out = Path(out)
     if isinstance(years, str):
@@ -1338,7 +1342,8 @@ def generate(out: str | Path, agencies: int = 10, years: list[int] | str = "2019
                 _write_truth(out / "truth" / f"{stem}.json", r, ext, meta)
                 res.seconds[ext] += time.perf_counter() - t0
     if pdf_docs:
-        made, converted, secs = convert_pdfs(pdf_docs, out / "raw", Path(cache) if cache else default_cache(), log)
+        made, converted, secs = convert_pdfs(pdf_docs, out / "raw", Path(cache) if cache else default_cache(), log,
+                                              soffice_jobs)
         res.files["pdf"] = made
         res.pdf_converted, res.pdf_seconds = converted, secs
         res.seconds["pdf"] += secs
@@ -1374,11 +1379,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--single-other", type=float, default=0.2,
                     help="share of agencies whose 2021-format reports keep one （六）其他处理 row")
     ap.add_argument("--cache", default=None, help=f"PDF cache (default {default_cache()})")
+    ap.add_argument("--soffice-jobs", type=int, default=os.cpu_count() or 1,
+                    help="LibreOffice processes converting at once (default: one per core)")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     t0 = time.perf_counter()
     res = generate(a.out, a.agencies, a.years, a.formats, a.seed, a.inconsistent, a.blanks, a.single_other, a.cache,
-                   log=lambda m: print(m, file=sys.stderr))
+                   log=lambda m: print(m, file=sys.stderr), soffice_jobs=a.soffice_jobs)
     total = time.perf_counter() - t0
     print(f"synth: {res.reports} reports, {sum(res.files.values())} files in {a.out}/raw, {total:.1f} s")
     for ext, n in res.files.items():

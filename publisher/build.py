@@ -32,15 +32,7 @@ from .model import Report, State
 from .pipeline import Failure, parse_file
 from .published import PublishedReport
 from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph, software_version
-from .validate import (
-    Finding,
-    findings_graph,
-    name_report,
-    report_node,
-    validate_batch,
-    validate_core,
-    validate_store,
-)
+from .validate import Finding, findings_graph, name_report, report_node, validate_agency, validate_core
 
 SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 PREFERENCE = {"text/html": 0, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 1,
@@ -151,7 +143,18 @@ def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, Part, list[Findi
     return nt, part, v.findings
 
 
-CACHE_FORMAT = "2"  # bumped when what the cache holds changes shape
+def _check_agency(item: tuple[str, list[tuple]]) -> tuple[list[tuple[bytes, Part | None, list[Finding]]],
+                                                         list[Finding]]:
+    """The map-and-validate step of one agency, run in a worker: each of its reports mapped and
+    checked by the core shapes, then the SPARQL constraints over its reports together. A report
+    unchanged since the last build comes as the cache kept it, (N-Triples, findings), and goes
+    back with no part."""
+    base, reports = item
+    done = [_validate((r[0], r[1], base)) if isinstance(r[0], Report) else (r[0], None, r[1]) for r in reports]
+    return done, validate_agency([nt for nt, _part, _found in done])
+
+
+CACHE_FORMAT = "3"  # bumped when what the cache holds changes shape
 
 
 class Cache:
@@ -350,9 +353,8 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             previous, before = None, {}
         if previous is None:
             touched = set(plan)
-        todo_v = [(slug, i) for slug in sorted(touched) for i, k in enumerate(plan[slug].keys)
-                  if not (work.has("validated", k) and work.has("part", k))]
-        result.validated_again = len(todo_v)
+        result.validated_again = sum(not (work.has("validated", k) and work.has("part", k))
+                                     for slug in touched for k in plan[slug].keys)
 
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -371,53 +373,11 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                 for g in (ontology_graph(), _shapes()):
                     store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
             whole = partial(_whole, work.root)
-            fresh_v = iter(_progress(run(_validate, ((whole(plan[s].reports[i][0]), plan[s].reports[i][1], base)
-                                                     for s, i in todo_v)), "validate", len(todo_v)))
-            again = set(todo_v)
-            core: dict[str, list[Finding]] = {}
-            shared_by: dict[str, frozenset[str]] = {}  # subjects each changed report shares, by its key
-
-            def each_report():
-                """Each changed report's N-Triples as its worker hands it over, cached on the way."""
-                for slug in sorted(touched):
-                    a = plan[slug]
-                    for i, (best, agency, uri, _rest, disagreements) in enumerate(a.reports):
-                        done = None if (slug, i) in again else work.get("validated", a.keys[i])
-                        if done is None:
-                            if (slug, i) in again:
-                                nt, part, found = next(fresh_v)
-                            else:  # validated before, but the cache lost it
-                                nt, part, found = _validate((whole(best), agency, base))
-                            work.put("validated", a.keys[i], (nt, found))
-                            work.put("part", a.keys[i], part)
-                            shared_by[a.keys[i]] = part.shared
-                        else:
-                            nt, found = done
-                        core[uri] = list(found) + disagreements
-                        yield nt
-
-            # one bulk load for the changed reports, fed as the workers finish: the build never
-            # holds more than the reports in flight (~600 KB of N-Triples each)
-            _stream_into(store, each_report())
-            lap = result.lap("map, validate and load each report", lap)
-            focus = None if previous is None else [uri for slug in sorted(touched)
-                                                   for _b, _a, uri, _r, _d in plan[slug].reports]
-            across: dict[str, list[Finding]] = {}
-            for f in validate_batch(store, jobs, focus) + validate_store(store, jobs, focus):
-                across.setdefault(f.report, []).append(f)
-            for slug in sorted(touched):
-                found = {uri: core[uri] + across.get(uri, []) for _b, _a, uri, _r, _d in plan[slug].reports}
-                conforms = {uri: not any(f.severity == "violation" for f in fs) for uri, fs in found.items()}
-                g = findings_graph([f for uri in found for f in across.get(uri, [])], conforms)
-                nt = g.serialize(format="nt").encode("utf-8")
-                store.bulk_load(nt, ox.RdfFormat.N_TRIPLES)
-                shared = frozenset().union(*(shared_by[k] if k in shared_by else work.get("part", k).shared
-                                             for k in plan[slug].keys))
-                part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES),
-                                 counted=frozenset(str(report_node(u)) for u in found))
-                work.put("agency", plan[slug].key, {"findings": found, "shared": shared, "part": part})
+            # one bulk load for the changed agencies, fed as the workers finish: the build never
+            # holds more than the agencies in flight (~600 KB of N-Triples a report)
+            _stream_into(store, _checked(plan, sorted(touched), run, work, whole, base))
             store.flush()
-            lap = result.lap("validate across reports", lap)
+            lap = result.lap("map, validate and load", lap)
             record: dict[str, dict] = {}
             shared_now: set[str] = set()
             for slug, a in sorted(plan.items()):
@@ -477,6 +437,41 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return result
+
+
+def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, whole: Callable[[Report], Report],
+             base: str) -> Iterator[bytes]:
+    """The N-Triples of the agencies `slugs`, checked in the workers one agency at a time: each
+    report's, then those of the agency's findings across its reports. What each report and agency
+    gave is cached on the way, for the next build."""
+    def items():
+        for slug in slugs:
+            reports = []
+            for (best, agency, *_), key in zip(plan[slug].reports, plan[slug].keys, strict=True):
+                kept = work.get("validated", key) if work.has("part", key) else None
+                reports.append(kept if kept is not None else (whole(best), agency))
+            yield base, reports
+
+    checked = _progress(run(_check_agency, items()), "validate", len(slugs))
+    for slug, (done, across) in zip(slugs, checked, strict=True):
+        a = plan[slug]
+        found: dict[str, list[Finding]] = {}
+        shared: set[str] = set()
+        for (_best, _agency, uri, _rest, disagreements), key, (nt, part, core) in zip(a.reports, a.keys, done,
+                                                                                      strict=True):
+            if part is None:  # unchanged: its part is in the cache
+                part = work.get("part", key)
+            else:
+                work.put("validated", key, (nt, core))
+                work.put("part", key, part)
+            shared |= part.shared
+            found[uri] = [*core, *disagreements, *(f for f in across if f.report == uri)]
+            yield nt
+        conforms = {uri: not any(f.severity == "violation" for f in fs) for uri, fs in found.items()}
+        nt = findings_graph(across, conforms).serialize(format="nt").encode("utf-8")
+        yield nt
+        part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES), counted=frozenset(str(report_node(u)) for u in found))
+        work.put("agency", a.key, {"findings": found, "shared": frozenset(shared), "part": part})
 
 
 def _take_out(store: ox.Store, work: Cache, uris: URIs, slug: str, before: dict | None) -> None:

@@ -197,40 +197,16 @@ def _fill(template: str, row, names: list[str]) -> str:
     return template
 
 
-def _run(store: ox.Store, constraints: list[Constraint], threads: int | None = None,
-         focus: list[str] | None = None) -> list[Finding]:
-    """Every constraint over the whole store (or only for the reports in `focus`), `threads` at
-    once (default: one per core): oxigraph evaluates queries outside the GIL."""
+def _run(store: ox.Store, constraints: list[Constraint], threads: int | None = None) -> list[Finding]:
+    """Every constraint over the whole store, `threads` at once (default: one per core): oxigraph
+    evaluates queries outside the GIL."""
     with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
-        return [f for found in pool.map(lambda c: _run_one(store, c, focus), constraints) for f in found]
+        return [f for found in pool.map(lambda c: _run_one(store, c), constraints) for f in found]
 
 
-def scoped(query: str, focus: list[str]) -> str:
-    """`query` for the reports in `focus` only: ``VALUES ?this`` opens every group graph pattern
-    whose SELECT projects ?this, sub-selects included (oxigraph does not push a binding into them).
-    Every rule compares a report with its own agency's reports only, so a rebuild checks the
-    agencies it touched and keeps the others' findings."""
-    values = "VALUES ?this { " + " ".join(f"<{u}>" for u in focus) + " } "
-
-    def add(m: re.Match) -> str:
-        return m.group(0) + values if "?this" in m.group(1) else m.group(0)
-    return re.sub(r"SELECT\b(.*?)\bWHERE\s*\{", add, query, flags=re.S | re.I)
-
-
-SCOPED_MAX = 500  # reports past which a constraint runs over the whole store and is filtered instead
-
-
-def _run_one(store: ox.Store, c: Constraint, focus: list[str] | None = None) -> list[Finding]:
-    """One constraint's findings; with `focus`, for those reports only. oxigraph joins a long
-    VALUES block into the sub-selects report by report, which grows with the square of the
-    corpus, so a long focus runs the whole query and keeps the findings of its reports."""
+def _run_one(store: ox.Store, c: Constraint) -> list[Finding]:
     findings: list[Finding] = []
-    if focus is not None and not focus:
-        return findings
-    if focus is not None and len(focus) > SCOPED_MAX:
-        keep = set(focus)
-        return [f for f in _run_one(store, c) if f.report in keep]
-    solutions = store.query(c.query if focus is None else scoped(c.query, focus))
+    solutions = store.query(c.query)
     names = [v.value for v in solutions.variables]
     for row in solutions:
         en = _fill(c.message_en, row, names)
@@ -242,6 +218,27 @@ def _run_one(store: ox.Store, c: Constraint, focus: list[str] | None = None) -> 
         findings.append(Finding(c.rule, c.severity, en, _fill(c.message_zh, row, names), cells,
                                 row["this"].value, c.iri, value))
     return findings
+
+
+@cache
+def _context() -> bytes:
+    """What a store of reports holds besides them: the ontology and the shapes, as N-Triples."""
+    g = _ontology() + shapes_graph() + corpus_shapes_graph()
+    return g.serialize(format="nt").encode("utf-8")
+
+
+def validate_agency(reports: list[bytes]) -> list[Finding]:
+    """Every SHACL-SPARQL constraint (per report and across reports) for one agency's reports,
+    given as N-Triples, in a store of their own.
+
+    Every rule compares a report only with reports of its own agency, so checking agency by agency
+    finds what one run over the whole store finds; but in memory bounded by the largest agency,
+    on every core, and for a rebuild only the agencies it touched. Over the whole store, the
+    group-bys of the row and column totals held every observation of the corpus at once."""
+    store = ox.Store()
+    for nt in (_context(), *reports):
+        store.load(nt, ox.RdfFormat.N_TRIPLES)
+    return [f for c in (*report_constraints(), *corpus_constraints()) for f in _run_one(store, c)]
 
 
 def report_node(report_uri: str) -> URIRef:
@@ -293,17 +290,16 @@ def findings_graph(findings: list[Finding], conforms: dict[str, bool]) -> Graph:
     return g
 
 
-def validate_store(store: ox.Store, threads: int | None = None, focus: list[str] | None = None) -> list[Finding]:
-    """The cross-report rules, answered by the embedded store for every report at once (or for
-    the reports in `focus`)."""
-    return _run(store, corpus_constraints(), threads, focus)
+def validate_store(store: ox.Store, threads: int | None = None) -> list[Finding]:
+    """The cross-report rules, answered by the embedded store for every report at once."""
+    return _run(store, corpus_constraints(), threads)
 
 
-def validate_batch(store: ox.Store, threads: int | None = None, focus: list[str] | None = None) -> list[Finding]:
+def validate_batch(store: ox.Store, threads: int | None = None) -> list[Finding]:
     """The per-report SHACL-SPARQL constraints (Data Cube checks, arithmetic), for every report in
-    the store at once (or for the reports in `focus`): the same queries pyshacl runs one report
-    at a time, far faster. Pair it with `validate_core` on each report to cover every shape."""
-    return _run(store, report_constraints(), threads, focus)
+    the store at once: the same queries pyshacl runs one report at a time, far faster. Pair it
+    with `validate_core` on each report to cover every shape."""
+    return _run(store, report_constraints(), threads)
 
 
 @cache
