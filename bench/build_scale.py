@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             timings[jobs] = seconds
             print(f"[{fmt}] {n} reports, {jobs} core(s): {seconds:.1f} s, {n / seconds:.2f} reports/s "
                   f"({n / seconds / jobs:.2f} per core), peak RSS {peak:.0f} MiB, {meta['counts']['triples']} triples, "
-                  f"{meta['counts']['reports']} reports published; seconds by step: {meta.get('phases')}", flush=True)
+                  f"{meta['counts']['reports']} reports published; seconds by step: {meta.get('phases')}; "
+                  f"build process peak MiB by step: "
+                  f"{meta.get('peak_mib')}", flush=True)
             rows.append((fmt, n, jobs, seconds, peak))
         if 1 in timings and 2 in timings:
             print(f"[{fmt}] scaling 1 → 2 cores: {timings[1] / timings[2]:.2f}× (peer: the same build on 1 core)",
@@ -94,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out.parent / f".{out.name}.cache", ignore_errors=True)
         full, full_peak, full_meta = run_build(raw, out, 2, cache=True)
         print(f"[{fmt}] full build with the cache, 2 cores: {full:.1f} s, peak RSS {full_peak:.0f} MiB; seconds by "
-              f"step: {full_meta.get('phases')}", flush=True)
+              f"step: {full_meta.get('phases')}; build process peak MiB by step: "
+              f"{full_meta.get('peak_mib')}", flush=True)
         victim = files[len(files) // 2]
         if fmt in ("txt", "html"):
             victim.write_bytes(victim.read_bytes() + b"\n")
@@ -103,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         again, peak, meta = run_build(raw, out, 2, cache=True)
         print(f"[{fmt}] incremental rebuild after changing 1 of {n}: {again:.1f} s = {100 * again / full:.1f} % "
               f"of the full build ({full:.1f} s; goal < 2 %), read again: {meta['parsed_again']}; seconds by step: "
-              f"{meta.get('phases')}", flush=True)
+              f"{meta.get('phases')}; build process peak MiB by step: "
+                  f"{meta.get('peak_mib')}", flush=True)
         rows.append((fmt, n, "rebuild", again, peak))
     print("\nformat  reports  cores     seconds  reports/s/core  peak MiB")
     for fmt, n, jobs, seconds, peak in rows:

@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rebuild after changing 1 of {len(files)}: {seconds:.1f} s = "
               f"{100 * seconds / args.full_seconds:.2f} % of the full build ({args.full_seconds:.1f} s; goal < 2 %), "
               f"peak RSS {peak:.0f} MiB, read again {meta['parsed_again']}, agencies rendered again "
-              f"{meta.get('rendered_again')}; seconds by step: {meta.get('phases')}", flush=True)
+              f"{meta.get('rendered_again')}; seconds by step: {meta.get('phases')}; build process peak MiB by step: "
+                  f"{meta.get('peak_mib')}", flush=True)
     return 0
 
 

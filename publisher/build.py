@@ -11,6 +11,7 @@ import io
 import json
 import os
 import pickle
+import resource
 import shutil
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from .executors import executor
 from .files import link_or_copy
 from .model import Report, State
 from .pipeline import Failure, parse_file
-from .published import PublishedReport
+from .published import Kept, PublishedReport, by_severity
 from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph, software_version
 from .validate import Finding, findings_graph, name_report, report_node, validate_agency, validate_core
 
@@ -53,10 +54,12 @@ class BuildResult:
     parsed_again: int = 0  # sources read this time (the rest came from the cache)
     validated_again: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # wall seconds per step, for the benchmarks
+    peak_mib: dict[str, int] = field(default_factory=dict)  # the build process's peak RSS by the end of each step
 
     def lap(self, phase: str, since: float) -> float:
         now = time.monotonic()
         self.phases[phase] = round(self.phases.get(phase, 0.0) + now - since, 2)
+        self.peak_mib[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         return now
 
 
@@ -101,11 +104,11 @@ def choose(reports: list[Report], uri: str) -> tuple[Report, list[Report], list[
     return best, rest, findings
 
 
-def _progress(items, label: str, total: int | None = None):
+def _progress(items, label: str, total: int | None = None, unit: str = "report"):
     """A progress bar on stderr (tqdm), quiet when stderr is not a terminal."""
     from tqdm import tqdm
 
-    return tqdm(items, desc=label, unit="report", total=total, file=sys.stderr, disable=None)
+    return tqdm(items, desc=label, unit=unit, total=total, file=sys.stderr, disable=None)
 
 
 def _digest(path: str) -> str | None:
@@ -201,6 +204,14 @@ def _whole(root: Path, figures: Report) -> Report:
     if r.source.path != figures.source.path:
         r.source = replace(r.source, path=figures.source.path)
     return r
+
+
+def _findings(root: Path, key: str, uri: str) -> list[Finding]:
+    """A report's findings, from its agency's entry in the cache."""
+    kept = _cached(root, "agency", key)
+    if kept is None:
+        raise BuildError(f"{uri}: the build's cache no longer holds its findings (see dumps/findings.csv)")
+    return kept["findings"][uri]
 
 
 def _validation_key(report: Report, agency: Agency, base: str) -> str:
@@ -386,7 +397,9 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                 record[slug] = {"key": a.key, "reports": {uri: k for (_b, _a, uri, _r, _d), k
                                                           in zip(a.reports, a.keys, strict=True)}}
                 result.published += [PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
-                                                     list(kept["findings"][uri]), [r.source.path for r in rest])
+                                                     Kept(partial(_findings, work.root, a.key, uri),
+                                                          by_severity(kept["findings"][uri])),
+                                                     [r.source.path for r in rest])
                                      for best, agency, uri, rest, _d in a.reports]
             for iri in set(previous["shared"] if previous else ()) - shared_now:  # a year no report has now
                 for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
@@ -406,7 +419,7 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             counts = {"reports": len(result.published),
                       "agencies": len({p.agency.slug for p in result.published}),
                       "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
-                      "findings": sum(f.severity != "info" for p in result.published for f in p.findings)}
+                      "findings": sum(n for p in result.published for s, n in p.tally.items() if s != "info")}
             if site is not None:
                 store.flush()  # the site's worker processes read it
                 site(tmp / "site", result.published, base, dumps, counts, store=store,
@@ -419,7 +432,7 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "parsed_again": result.parsed_again, "validated_again": result.validated_again,
                 "incremental": previous is not None, "rendered_again": len(touched),
-                "phases": result.phases,
+                "phases": result.phases, "peak_mib": result.peak_mib,
                 "failures": [{"source": f.source, "error": f.error} for f in result.failures],
                 "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
                             for p in result.published],
@@ -452,7 +465,7 @@ def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, whole
                 reports.append(kept if kept is not None else (whole(best), agency))
             yield base, reports
 
-    checked = _progress(run(_check_agency, items()), "validate", len(slugs))
+    checked = _progress(run(_check_agency, items()), "map and validate", len(slugs), "agency")
     for slug, (done, across) in zip(slugs, checked, strict=True):
         a = plan[slug]
         found: dict[str, list[Finding]] = {}

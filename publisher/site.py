@@ -764,10 +764,7 @@ class _Site:
 
     @staticmethod
     def finding_counts(p: PublishedReport) -> dict[str, int]:
-        out = dict.fromkeys(SEVERITIES, 0)
-        for f in p.findings:
-            out[f.severity] = out.get(f.severity, 0) + 1
-        return out
+        return dict.fromkeys(SEVERITIES, 0) | p.tally
 
     def charts(self, reports: list[PublishedReport]) -> list[dict]:
         c = codes()

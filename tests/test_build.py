@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections import Counter
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -106,6 +107,20 @@ def test_the_catalogue_counts_what_the_store_holds(built):
 def test_findings_of_the_agency_reach_the_dumps(built):
     text = (built.out / "dumps" / "findings.csv").read_text(encoding="utf-8")
     assert "review-total" in text  # 洪泽区 2023 prints 总计 0 beside 结果维持 10
+
+
+def test_findings_are_read_from_the_cache_when_asked_for_and_counted_without_it(built):
+    """The build keeps each report's findings in its cache, not in memory: only their count."""
+    import csv
+
+    rows = list(csv.DictReader((built.out / "dumps" / "findings.csv").open(encoding="utf-8")))
+    for p in built.published:
+        kept = list(p.findings)
+        assert type(p.findings).__name__ == "Kept"
+        assert [(f.rule, f.severity, f.message) for f in kept] == [
+            (r["rule"], r["severity"], r["message"]) for r in rows if r["report_uri"] == p.uri]
+        assert p.tally == dict(Counter(f.severity for f in kept)) and len(p.findings) == len(kept)
+    assert rows and len(rows) == sum(len(p.findings) for p in built.published)
 
 
 def test_turtle_and_json_ld_dumps_reload_to_the_same_triples(built):
