@@ -138,7 +138,7 @@ def _validate(item: tuple[Report, Agency, str]) -> tuple[bytes, Part, list[Findi
     g = report_graph(report, agency, uris)
     g += agency_graph(agency, uris)
     uri = str(uris.report(agency.slug, report.year))
-    v = validate_core(g, uri)  # the SPARQL constraints run later, over the whole store at once
+    v = validate_core(g, uri)  # the SPARQL constraints run over the agency's reports together
     nt = g.serialize(format="nt").encode("utf-8")
     if v.graph is not None:
         nt += name_report(v.graph, uri).serialize(format="nt").encode("utf-8")
@@ -296,164 +296,208 @@ def build(paths: list[str], out: str, base: str = DEFAULT_BASE, site: Callable |
 def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, base: str, site: Callable | None,
            log: Callable[[str], None], jobs: int | None, executor_spec: str | None, use_cache: bool,
            store_url: str | None, started: float) -> BuildResult:
-    parsed: list[Report] = []
-    with executor(executor_spec, jobs) as run:
-        digests = {f: _digest(f) for f in files}
-        todo = [f for f in files if digests[f] is None
-                or not (work.has("figures", digests[f]) or work.has("parsed", digests[f]))]
-        # each report goes to the cache as its worker hands it over; the build keeps only its
-        # figures (a few KB), and reads the whole report back when it maps it or renders its page
-        fresh: dict[str, Report | Failure] = {}
-        for f, r in zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True):
-            fresh[f] = r.figures() if isinstance(r, Report) else r
-            if digests[f] is not None:
-                work.put("parsed", digests[f], r)
-                work.put("figures", digests[f], fresh[f])
-        result.parsed_again = len(todo)
-        lap = result.lap("parse", started)
-        for f in files:
-            r = fresh[f] if f in fresh else work.get("figures", digests[f])
-            if r is None:  # figures not kept yet, or a cache file that cannot be read
-                r = work.get("parsed", digests[f])
-                if r is None:
-                    r = _parse(f)
-                    if digests[f] is not None:
-                        work.put("parsed", digests[f], r)
-                if isinstance(r, Report):
-                    r = r.figures()
-                    if digests[f] is not None:
-                        work.put("figures", digests[f], r)
-            if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
-                r.source = replace(r.source, path=f)
-            if isinstance(r, Failure):
-                result.failures.append(Failure(f, r.error.replace(r.source, f, 1)))
-            elif r.agency is None or r.year is None:
-                result.failures.append(Failure(f, f"{f}: no agency or year could be read from the title"))
-            else:
-                parsed.append(r)
-        for fail in result.failures:
-            log(f"skipped {fail.error}")
-
-        uris = URIs(base)
-        agencies = resolve([r.agency for r in parsed])
-        groups: dict[tuple[str, int], list[Report]] = {}
-        for r in parsed:
-            groups.setdefault((agencies[r.agency].slug, r.year), []).append(r)
-        plan: dict[str, _Agency] = {}
-        for (slug, year), reports in sorted(groups.items()):
-            agency = agencies[reports[0].agency]
-            uri = str(uris.report(slug, year))
-            best, rest, disagreements = choose(reports, uri)
-            if rest:
-                log(f"{agency.name} {year}: published from {best.source.path}; same report in "
-                    + ", ".join(r.source.path for r in rest))
-            a = plan.setdefault(slug, _Agency(slug, [], []))
-            a.reports.append((best, agency, uri, rest, disagreements))
-            a.keys.append(_validation_key(best, agency, base))
-
-        state = _state(base)
-        previous = _previous(out_dir, state) if use_cache else None
-        before = previous["agencies"] if previous else {}
-        touched = {slug for slug, a in plan.items() if before.get(slug, {}).get("key") != a.key
-                   or not work.has("agency", a.key) or not all(work.has("part", k) for k in a.keys)}
-        gone = set(before) - set(plan)
-        # taking an agency out of the previous store needs the parts it was put in with
-        if previous and not all(work.has("agency", before[slug]["key"]) and all(
-                work.has("part", k) for k in before[slug]["reports"].values())
-                for slug in touched | gone if slug in before):
-            previous, before = None, {}
-        if previous is None:
-            touched = set(plan)
-        result.validated_again = sum(not (work.has("validated", k) and work.has("part", k))
-                                     for slug in touched for k in plan[slug].keys)
-
-        try:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
-            tmp.chmod(0o755)
-        except OSError as e:
-            raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
-        try:
-            if previous:
-                ox.Store.read_only(str(out_dir / "store")).backup(str(tmp / "store"))
-                store = ox.Store(str(tmp / "store"))
-                for slug in sorted(touched | gone):
-                    _take_out(store, work, uris, slug, before.get(slug))
-            else:
-                store = ox.Store(str(tmp / "store"))
-                for g in (ontology_graph(), _shapes()):
-                    store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-            whole = partial(_whole, work.root)
+    """The steps: read the sources, plan one report per agency and year, see what changed since
+    the previous publication, bring the store up to date, publish dumps, site and record."""
+    tmp = _scratch(out_dir)
+    try:
+        with executor(executor_spec, jobs) as run:
+            parsed = _read_all(files, work, run, result, log)
+            lap = result.lap("parse", started)
+            plan = _plan(parsed, base, log)
+            state = _state(base)
+            changes = _changes(plan, work, _previous(out_dir, state) if use_cache else None)
+            result.validated_again = sum(not (work.has("validated", k) and work.has("part", k))
+                                         for slug in changes.touched for k in plan[slug].keys)
+            store = _start_store(tmp / "store", out_dir / "store", work, URIs(base), changes)
             # one bulk load for the changed agencies, fed as the workers finish: the build never
             # holds more than the agencies in flight (~600 KB of N-Triples a report)
-            _stream_into(store, _checked(plan, sorted(touched), run, work, whole, base))
+            _stream_into(store, _checked(plan, sorted(changes.touched), run, work, base))
             store.flush()
-            lap = result.lap("map, validate and load", lap)
-            record: dict[str, dict] = {}
-            shared_now: set[str] = set()
-            for slug, a in sorted(plan.items()):
-                kept = work.get("agency", a.key)
-                shared_now |= kept["shared"]
-                record[slug] = {"key": a.key, "reports": {uri: k for (_b, _a, uri, _r, _d), k
-                                                          in zip(a.reports, a.keys, strict=True)}}
-                result.published += [PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
-                                                     Kept(partial(_findings, work.root, a.key, uri),
-                                                          by_severity(kept["findings"][uri])),
-                                                     [r.source.path for r in rest])
-                                     for best, agency, uri, rest, _d in a.reports]
-            for iri in set(previous["shared"] if previous else ()) - shared_now:  # a year no report has now
-                for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
-                    store.remove(q)
-            _copy_sources(tmp / "site" / "sources", result.published, out_dir / "site" / "sources")
-
-            def parts():
-                for slug in sorted(plan):
-                    for k in plan[slug].keys:
-                        yield work.get("part", k)
-                    yield work.get("agency", plan[slug].key)["part"]
-
-            dumps, totals = write_dumps(tmp / "dumps", parts(), partial(_vocabulary, store),
-                                        result.published, base)
-            result.triples = totals.triples
-            lap = result.lap("dumps", lap)
-            counts = {"reports": len(result.published),
-                      "agencies": len({p.agency.slug for p in result.published}),
-                      "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
-                      "findings": sum(n for p in result.published for s, n in p.tally.items() if s != "info")}
-            if site is not None:
-                store.flush()  # the site's worker processes read it
-                site(tmp / "site", result.published, base, dumps, counts, store=store,
-                     reuse=out_dir / "site" if previous else None, fresh=touched,
-                     jobs=jobs or os.cpu_count() or 1, store_path=tmp / "store", whole=whole)
-            result.lap("site", lap)
-            result.seconds = time.monotonic() - started
-            (tmp / "build.json").write_text(json.dumps({
-                "base": base, "counts": counts, "seconds": round(result.seconds, 1),
-                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "parsed_again": result.parsed_again, "validated_again": result.validated_again,
-                "incremental": previous is not None, "rendered_again": len(touched),
-                "phases": result.phases, "peak_mib": result.peak_mib,
-                "failures": [{"source": f.source, "error": f.error} for f in result.failures],
-                "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
-                            for p in result.published],
-                "state": state if use_cache else None, "agencies": record, "shared": sorted(shared_now),
-            }, ensure_ascii=False, indent=1), encoding="utf-8")
-            del store
-            _swap(tmp, out_dir)
-            if store_url:
-                _load_remote(store_url, out_dir / "dumps" / "xxgk.nt.gz", log)
-        except OSError as e:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise BuildError(f"{out_dir}: writing the publication failed ({e.strerror or e}); "
-                             "the previous publication is unchanged") from e
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        lap = result.lap("map, validate and load", lap)
+        record, shared = _published(plan, work, result)
+        for iri in set(changes.previous["shared"] if changes.previous else ()) - shared:  # a year no report has now
+            for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
+                store.remove(q)
+        _copy_sources(tmp / "site" / "sources", result.published, out_dir / "site" / "sources")
+        dumps, totals = write_dumps(tmp / "dumps", _parts(plan, work), partial(_vocabulary, store),
+                                    result.published, base)
+        result.triples = totals.triples
+        lap = result.lap("dumps", lap)
+        counts = {"reports": len(result.published), "agencies": len(plan),
+                  "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
+                  "findings": sum(n for p in result.published for s, n in p.tally.items() if s != "info")}
+        if site is not None:
+            store.flush()  # the site's worker processes read it
+            site(tmp / "site", result.published, base, dumps, counts, store=store,
+                 reuse=out_dir / "site" if changes.previous else None, fresh=changes.touched,
+                 jobs=jobs or os.cpu_count() or 1, store_path=tmp / "store", whole=partial(_whole, work.root))
+        result.lap("site", lap)
+        result.seconds = time.monotonic() - started
+        (tmp / "build.json").write_text(json.dumps({
+            "base": base, "counts": counts, "seconds": round(result.seconds, 1),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "parsed_again": result.parsed_again, "validated_again": result.validated_again,
+            "incremental": changes.previous is not None, "rendered_again": len(changes.touched),
+            "phases": result.phases, "peak_mib": result.peak_mib,
+            "failures": [{"source": f.source, "error": f.error} for f in result.failures],
+            "reports": [{"uri": p.uri, "source": p.report.source.path, "alternates": p.alternates}
+                        for p in result.published],
+            "state": state if use_cache else None, "agencies": record, "shared": sorted(shared),
+        }, ensure_ascii=False, indent=1), encoding="utf-8")
+        del store
+        _swap(tmp, out_dir)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BuildError(f"{out_dir}: writing the publication failed ({e.strerror or e}); "
+                         "the previous publication is unchanged") from e
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if store_url:
+        _load_remote(store_url, out_dir / "dumps" / "xxgk.nt.gz", log)
     return result
 
 
-def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, whole: Callable[[Report], Report],
-             base: str) -> Iterator[bytes]:
+def _read_all(files: list[str], work: Cache, run, result: BuildResult, log: Callable[[str], None]) -> list[Report]:
+    """The figures of every source that reads as a report; the others go to `result.failures`.
+
+    A source is parsed only when the cache has not seen its bytes. Each report goes to the cache
+    as its worker hands it over; the build keeps only its figures (a few KB) and reads the whole
+    report back when it maps it or renders its page."""
+    digests = {f: _digest(f) for f in files}
+    todo = [f for f in files if digests[f] is None
+            or not (work.has("figures", digests[f]) or work.has("parsed", digests[f]))]
+    fresh: dict[str, Report | Failure] = {}
+    for f, r in zip(todo, _progress(run(_parse, todo), "parse", len(todo)), strict=True):
+        fresh[f] = r.figures() if isinstance(r, Report) else r
+        if digests[f] is not None:
+            work.put("parsed", digests[f], r)
+            work.put("figures", digests[f], fresh[f])
+    result.parsed_again = len(todo)
+    parsed: list[Report] = []
+    for f in files:
+        r = fresh[f] if f in fresh else work.get("figures", digests[f])
+        if r is None:  # figures not kept yet, or a cache file that cannot be read
+            r = work.get("parsed", digests[f])
+            if r is None:
+                r = _parse(f)
+                if digests[f] is not None:
+                    work.put("parsed", digests[f], r)
+            if isinstance(r, Report):
+                r = r.figures()
+                if digests[f] is not None:
+                    work.put("figures", digests[f], r)
+        if isinstance(r, Report) and r.source.path != f:  # the same bytes under another name
+            r.source = replace(r.source, path=f)
+        if isinstance(r, Failure):
+            result.failures.append(Failure(f, r.error.replace(r.source, f, 1)))
+        elif r.agency is None or r.year is None:
+            result.failures.append(Failure(f, f"{f}: no agency or year could be read from the title"))
+        else:
+            parsed.append(r)
+    for fail in result.failures:
+        log(f"skipped {fail.error}")
+    return parsed
+
+
+def _plan(parsed: list[Report], base: str, log: Callable[[str], None]) -> dict[str, _Agency]:
+    """Each agency's reports, one per year: of several files of one report, the best (`choose`)."""
+    uris = URIs(base)
+    agencies = resolve([r.agency for r in parsed])
+    groups: dict[tuple[str, int], list[Report]] = {}
+    for r in parsed:
+        groups.setdefault((agencies[r.agency].slug, r.year), []).append(r)
+    plan: dict[str, _Agency] = {}
+    for (slug, year), reports in sorted(groups.items()):
+        agency = agencies[reports[0].agency]
+        uri = str(uris.report(slug, year))
+        best, rest, disagreements = choose(reports, uri)
+        if rest:
+            log(f"{agency.name} {year}: published from {best.source.path}; same report in "
+                + ", ".join(r.source.path for r in rest))
+        a = plan.setdefault(slug, _Agency(slug, [], []))
+        a.reports.append((best, agency, uri, rest, disagreements))
+        a.keys.append(_validation_key(best, agency, base))
+    return plan
+
+
+@dataclass
+class _Changes:
+    """What this build changes of the previous publication (none: a build from scratch)."""
+
+    previous: dict | None  # the previous build.json
+    touched: set[str]  # agencies whose reports are mapped, checked and rendered again
+    gone: set[str]  # agencies of the previous publication with no report now
+
+
+def _changes(plan: dict[str, _Agency], work: Cache, previous: dict | None) -> _Changes:
+    before = previous["agencies"] if previous else {}
+    touched = {slug for slug, a in plan.items() if before.get(slug, {}).get("key") != a.key
+               or not work.has("agency", a.key) or not all(work.has("part", k) for k in a.keys)}
+    gone = set(before) - set(plan)
+    # taking an agency out of the previous store needs the parts it was put in with
+    if previous and not all(work.has("agency", before[slug]["key"]) and all(
+            work.has("part", k) for k in before[slug]["reports"].values())
+            for slug in touched | gone if slug in before):
+        previous = None
+    if previous is None:
+        return _Changes(None, set(plan), set())
+    return _Changes(previous, touched, gone)
+
+
+def _scratch(out_dir: Path) -> Path:
+    """The folder the new publication is written in, beside the old one."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+        tmp.chmod(0o755)
+    except OSError as e:
+        raise BuildError(f"{out_dir}: cannot write the output there ({e.strerror or e})") from e
+    return tmp
+
+
+def _start_store(path: Path, previous_path: Path, work: Cache, uris: URIs, changes: _Changes) -> ox.Store:
+    """A new store with the ontology and shapes, or a checkpoint of the previous one (hard links)
+    without the agencies this build changes."""
+    if changes.previous is None:
+        store = ox.Store(str(path))
+        for g in (ontology_graph(), _shapes()):
+            store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+        return store
+    ox.Store.read_only(str(previous_path)).backup(str(path))
+    store = ox.Store(str(path))
+    for slug in sorted(changes.touched | changes.gone):
+        _take_out(store, work, uris, slug, changes.previous["agencies"].get(slug))
+    return store
+
+
+def _published(plan: dict[str, _Agency], work: Cache, result: BuildResult) -> tuple[dict[str, dict], set[str]]:
+    """Every report published, into `result`; the build record of each agency and the subjects
+    the reports share (agencies, years)."""
+    record: dict[str, dict] = {}
+    shared: set[str] = set()
+    for slug, a in sorted(plan.items()):
+        kept = work.get("agency", a.key)
+        shared |= kept["shared"]
+        record[slug] = {"key": a.key, "reports": {uri: k for (_b, _a, uri, _r, _d), k
+                                                  in zip(a.reports, a.keys, strict=True)}}
+        result.published += [PublishedReport(best, agency, uri, f"report/{agency.slug}/{best.year}",
+                                             Kept(partial(_findings, work.root, a.key, uri),
+                                                  by_severity(kept["findings"][uri])),
+                                             [r.source.path for r in rest])
+                             for best, agency, uri, rest, _d in a.reports]
+    return record, shared
+
+
+def _parts(plan: dict[str, _Agency], work: Cache) -> Iterator[Part]:
+    """Every part of the dumps, agency by agency: its reports', then its findings'."""
+    for slug in sorted(plan):
+        for k in plan[slug].keys:
+            yield work.get("part", k)
+        yield work.get("agency", plan[slug].key)["part"]
+
+
+def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, base: str) -> Iterator[bytes]:
     """The N-Triples of the agencies `slugs`, checked in the workers one agency at a time: each
     report's, then those of the agency's findings across its reports. What each report and agency
     gave is cached on the way, for the next build."""
@@ -462,7 +506,7 @@ def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, whole
             reports = []
             for (best, agency, *_), key in zip(plan[slug].reports, plan[slug].keys, strict=True):
                 kept = work.get("validated", key) if work.has("part", key) else None
-                reports.append(kept if kept is not None else (whole(best), agency))
+                reports.append(kept if kept is not None else (_whole(work.root, best), agency))
             yield base, reports
 
     checked = _progress(run(_check_agency, items()), "map and validate", len(slugs), "agency")

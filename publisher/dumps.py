@@ -7,6 +7,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -201,7 +202,7 @@ def write_dumps(out: Path, parts: Iterable[Part], vocabulary: Callable[[set[str]
     sinks["xxgk.jsonld.gz"].write(_gz(b"["))
     comma, totals, shared, first = _gz(b","), Totals(), set(), True
     try:
-        for part in [*parts, None]:
+        for part in itertools.chain(parts, [None]):  # one part in memory at a time
             if part is None:
                 part = vocabulary(shared)
             shared |= part.shared
