@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -208,10 +208,17 @@ def _whole(root: Path, figures: Report) -> Report:
 
 def _findings(root: Path, key: str, uri: str) -> list[Finding]:
     """A report's findings, from its agency's entry in the cache."""
-    kept = _cached(root, "agency", key)
+    kept = _agency_entry(root, key)
     if kept is None:
         raise BuildError(f"{uri}: the build's cache no longer holds its findings (see dumps/findings.csv)")
     return kept["findings"][uri]
+
+
+@lru_cache(maxsize=4)
+def _agency_entry(root: Path, key: str) -> dict | None:
+    """An agency's entry in the cache, read once for its reports in a row (the dumps and pages ask
+    for them agency by agency). Entries are named by content, so a cached one never goes stale."""
+    return _cached(root, "agency", key)
 
 
 def _validation_key(report: Report, agency: Agency, base: str) -> str:

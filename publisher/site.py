@@ -281,17 +281,23 @@ def roots(section: int, kind: str) -> list[Concept]:
                   key=lambda c: _order(c.id, kind))
 
 
-def value(report: Report, row: str, column: str) -> Decimal | None:
-    """The figure of a row and column; for a group, the sum of its parts that have a number."""
+@cache
+def _recipe(row: str, column: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The cell of a row and column, and the (row, column) pairs that add up to it in a report
+    without that cell: the row's parts, or else the column's."""
     c = codes()
     spec = c.cell_for(row, column)
-    if spec is not None and spec.id in report.cells:
-        return report.value(spec.id)
     parts = kids(c.rows[row])
-    if parts:
-        nums = [v for v in (value(report, k.id, column) for k in parts) if v is not None]
-    else:
-        nums = [v for v in (value(report, row, k.id) for k in kids(c.columns[column])) if v is not None]
+    pairs = tuple((k.id, column) for k in parts) if parts else tuple((row, k.id) for k in kids(c.columns[column]))
+    return (spec.id if spec is not None else None), pairs
+
+
+def value(report: Report, row: str, column: str) -> Decimal | None:
+    """The figure of a row and column; for a group, the sum of its parts that have a number."""
+    cell, parts = _recipe(row, column)
+    if cell is not None and cell in report.cells:
+        return report.value(cell)
+    nums = [v for v in (value(report, r, k) for r, k in parts) if v is not None]
     return sum(nums, Decimal(0)) if nums else None
 
 
