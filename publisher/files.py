@@ -17,22 +17,27 @@ def link_or_copy(src: Path, dst: Path) -> bool:
     if not src.is_file():
         return False
     dst.parent.mkdir(parents=True, exist_ok=True)
+    _link(str(src), str(dst))
+    return True
+
+
+def link_tree(src: Path, dst: Path) -> bool:
+    """Every file under `src` linked at the same place under `dst`; False when `src` is missing.
+    Plain strings and one mkdir per folder: a rebuild links some 55,000 pages this way."""
+    if not src.is_dir():
+        return False
+    for folder, _dirs, names in os.walk(src):
+        target = os.path.normpath(os.path.join(dst, os.path.relpath(folder, src)))
+        os.makedirs(target, exist_ok=True)
+        for name in names:
+            _link(os.path.join(folder, name), os.path.join(target, name))
+    return True
+
+
+def _link(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
     except FileExistsError:
         pass
     except OSError:
         shutil.copyfile(src, dst)
-    return True
-
-
-def link_tree(src: Path, dst: Path) -> bool:
-    """Every file under `src` linked at the same place under `dst`; False when `src` is missing."""
-    if not src.is_dir():
-        return False
-    for folder, _dirs, names in os.walk(src):
-        target = dst / Path(folder).relative_to(src)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            link_or_copy(Path(folder) / name, target / name)
-    return True

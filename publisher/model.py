@@ -60,8 +60,9 @@ class Figures(Mapping[str, Cell]):
     a build keeps of every report in memory (lists, rankings, totals); the printed text and where
     it was read stay in the parse cache, for the report's own page."""
 
-    __slots__ = ("_index", "_states", "_values")
+    __slots__ = ("_index", "_states", "_values", "layout")
     _indexes: ClassVar[dict[tuple[str, ...], dict[str, int]]] = {}  # one per layout of cells, shared
+    _layouts: ClassVar[dict[tuple[str, ...], int]] = {}  # a number per layout: the same cells, the same number
     _numbers: ClassVar[dict[Decimal, Decimal]] = {}  # one object per distinct value, shared
     _order: ClassVar[list[State]] = list(State)
 
@@ -71,6 +72,7 @@ class Figures(Mapping[str, Cell]):
 
     def _share(self, ids: tuple[str, ...], states: bytes, values: tuple[Decimal | None, ...]) -> None:
         self._index = self._indexes.setdefault(ids, {k: i for i, k in enumerate(ids)})
+        self.layout = self._layouts.setdefault(ids, len(self._layouts))
         self._states = states
         self._values = tuple(None if v is None else self._numbers.setdefault(v, v) for v in values)
 

@@ -294,11 +294,31 @@ def _recipe(row: str, column: str) -> tuple[str | None, tuple[tuple[str, str], .
 
 def value(report: Report, row: str, column: str) -> Decimal | None:
     """The figure of a row and column; for a group, the sum of its parts that have a number."""
-    cell, parts = _recipe(row, column)
-    if cell is not None and cell in report.cells:
-        return report.value(cell)
-    nums = [v for v in (value(report, r, k) for r, k in parts) if v is not None]
+    cells = report.cells
+    layout = getattr(cells, "layout", None)  # reports with the same cells (Figures) share their leaves
+    leaves = _expand(cells, row, column) if layout is None else _leaves(layout, cells, row, column)
+    nums = [v for v in map(report.value, leaves) if v is not None]
     return sum(nums, Decimal(0)) if nums else None
+
+
+_LEAVES: dict[tuple[int, str, str], tuple[str, ...]] = {}
+
+
+def _leaves(layout: int, cells, row: str, column: str) -> tuple[str, ...]:
+    key = (layout, row, column)
+    found = _LEAVES.get(key)
+    if found is None:
+        found = _LEAVES[key] = _expand(cells, row, column)
+    return found
+
+
+def _expand(cells, row: str, column: str) -> tuple[str, ...]:
+    """The cells whose numbers add up to a row and column: its own cell when the report has it,
+    else those of its parts (a sum of sums is the sum of the leaves)."""
+    cell, parts = _recipe(row, column)
+    if cell is not None and cell in cells:
+        return (cell,)
+    return tuple(leaf for r, k in parts for leaf in _expand(cells, r, k))
 
 
 def heading_only(concept: Concept) -> bool:
