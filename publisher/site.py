@@ -296,19 +296,25 @@ def value(report: Report, row: str, column: str) -> Decimal | None:
     """The figure of a row and column; for a group, the sum of its parts that have a number."""
     cells = report.cells
     layout = getattr(cells, "layout", None)  # reports with the same cells (Figures) share their leaves
-    leaves = _expand(cells, row, column) if layout is None else _leaves(layout, cells, row, column)
-    nums = [v for v in map(report.value, leaves) if v is not None]
-    return sum(nums, Decimal(0)) if nums else None
+    if layout is None:
+        leaves, get = _expand(cells, row, column), report.value
+    else:
+        leaves, get = _LEAVES.get((layout, row, column)) or _leaves(layout, cells, row, column), cells.number
+    if len(leaves) == 1 and leaves[0] == _recipe(row, column)[0]:  # its own cell
+        return get(leaves[0])
+    total = None
+    for leaf in leaves:
+        v = get(leaf)
+        if v is not None:
+            total = (Decimal(0) if total is None else total) + v
+    return total
 
 
 _LEAVES: dict[tuple[int, str, str], tuple[str, ...]] = {}
 
 
 def _leaves(layout: int, cells, row: str, column: str) -> tuple[str, ...]:
-    key = (layout, row, column)
-    found = _LEAVES.get(key)
-    if found is None:
-        found = _LEAVES[key] = _expand(cells, row, column)
+    found = _LEAVES[(layout, row, column)] = _expand(cells, row, column)
     return found
 
 
