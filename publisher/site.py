@@ -687,11 +687,10 @@ class _Site:
         self.ontology_docs()
         self.home()
         self.agency_pages()
-        self.year_pages()
-        self.concept_pages()
         self.sparql_page()
         self.not_found()
-        self.agency_groups([slug for slug in self.agencies if self.renders(slug)])
+        self.codelist_index()
+        self.shares([slug for slug in self.agencies if self.renders(slug)])
 
     def agency_group(self, slug: str) -> None:
         """An agency's own pages: its page and each of its reports', with their RDF files."""
@@ -699,18 +698,32 @@ class _Site:
         for p in self.by_agency[slug]:
             self.report_page(p)
 
-    def agency_groups(self, slugs: list[str]) -> None:
-        """Every agency's own pages, on `jobs` processes when there are many: each opens the
-        store read-only (the build wrote and flushed it) and renders a share of the agencies."""
-        if self.jobs <= 1 or self.store_path is None or len(slugs) < PARALLEL_FROM:
-            for slug in slugs:
-                self.agency_group(slug)
+    def shares(self, slugs: list[str]) -> None:
+        """The pages that take time: the agencies' own (`slugs`), the years' lists and the
+        concepts' rankings; on `jobs` processes when there are many agencies. Each worker opens
+        the store read-only (the build wrote and flushed it). The agencies are dealt out; the years
+        and the concepts, which read every report's figures, are shares of their own, so that a
+        rebuild, which renders few agencies, spreads them over the cores too."""
+        concepts = [(x.kind, x.id) for x in _ranked_concepts()]
+        if self.jobs <= 1 or self.store_path is None or len(self.agencies) < PARALLEL_FROM:
+            self.render_share(slugs, True, concepts)
             return
-        chunks = [slugs[i::4 * self.jobs] for i in range(4 * self.jobs)]
-        work = [(self.out, [p for s in chunk for p in self.by_agency[s]], self.base, self.store_path, self.page_size,
-                 self.whole) for chunk in chunks]
+        n = 4 * self.jobs
+        shares = [(self.published, [], True, []),
+                  *((self.published, [], False, concepts[i::self.jobs]) for i in range(self.jobs)),
+                  *(([p for s in slugs[i::n] for p in self.by_agency[s]], slugs[i::n], False, []) for i in range(n))]
         with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            list(pool.map(_render_groups, work))
+            list(pool.map(_render_share, [(self.out, published, self.base, self.store_path, self.page_size,
+                                           self.whole, self.built, share) for published, *share in shares]))
+
+    def render_share(self, slugs: list[str], years: bool = False, concepts: list[tuple[str, str]] = ()) -> None:
+        for slug in slugs:
+            self.agency_group(slug)
+        if years:
+            self.year_pages()
+        c = codes()
+        for kind, ident in concepts:
+            self.concept_page((c.rows if kind == "row" else c.columns)[ident])
 
     def ontology_docs(self) -> None:
         if importlib.util.find_spec("publisher.ontodoc") is None:
@@ -915,19 +928,20 @@ class _Site:
                           key=lambda e: (-e["sums"][rank_by], e["agency"].slug))
         return agencies[:RANK_LIMIT], [{"p": p, "vals": v} for p, v in reports[:RANK_LIMIT]], rank_by
 
-    def concept_pages(self) -> None:
+    def concept_page(self, concept: Concept) -> None:
         c = codes()
-        concepts = [x for x in (*c.rows.values(), *c.columns.values()) if x.section in (2, 3, 4)]
-        for concept in concepts:
-            path = f"def/{concept.kind}/{concept.id}"
-            self.write_rdf(path, self.about(ox.NamedNode(concept.uri)))
-            measures = self.measures(concept)
-            agencies, reports, rank_by = self.ranking(measures) if measures else ([], [], 0)
-            pool = c.rows if concept.kind == "row" else c.columns
-            self.page(path + "/", "concept.html", rdf=path, concept=concept, section=c.sections[concept.section],
-                      broader=pool.get(concept.broader) if concept.broader else None, narrower=kids(concept),
-                      measures=measures, agencies=agencies, reports=reports, rank_by=rank_by, limit=RANK_LIMIT,
-                      group=concept.kind == "row" and bool(kids(concept)), heading=heading_only(concept))
+        path = f"def/{concept.kind}/{concept.id}"
+        self.write_rdf(path, self.about(ox.NamedNode(concept.uri)))
+        measures = self.measures(concept)
+        agencies, reports, rank_by = self.ranking(measures) if measures else ([], [], 0)
+        pool = c.rows if concept.kind == "row" else c.columns
+        self.page(path + "/", "concept.html", rdf=path, concept=concept, section=c.sections[concept.section],
+                  broader=pool.get(concept.broader) if concept.broader else None, narrower=kids(concept),
+                  measures=measures, agencies=agencies, reports=reports, rank_by=rank_by, limit=RANK_LIMIT,
+                  group=concept.kind == "row" and bool(kids(concept)), heading=heading_only(concept))
+
+    def codelist_index(self) -> None:
+        c = codes()
         index = {s: {"rows": [r for r in sorted(c.rows.values(), key=lambda r: _order(r.id, "row")) if r.section == s],
                      "columns": [k for k in sorted(c.columns.values(), key=lambda k: _order(k.id, "column"))
                                  if k.section == s]} for s in (2, 3, 4)}
@@ -944,12 +958,18 @@ class _Site:
         (self.out / "404.html").write_text(html, encoding="utf-8")
 
 
-def _render_groups(work: tuple[Path, list[PublishedReport], str, Path, int, Callable | None]) -> None:
-    """Some agencies' own pages, in a worker process."""
-    out, published, base, store_path, page_size, whole = work
+def _render_share(work: tuple) -> None:
+    """A share of the pages (`_Site.render_share`), in a worker process."""
+    out, published, base, store_path, page_size, whole, built, (slugs, years, concepts) = work
     site = _Site(out, published, base, [], {}, _read_only(store_path), page_size, whole=whole)
-    for slug in site.agencies:
-        site.agency_group(slug)
+    site.built = built
+    site.render_share(slugs, years, concepts)
+
+
+def _ranked_concepts() -> list[Concept]:
+    """The rows and columns of tables 二, 三 and 四, each with a page ranking the agencies by it."""
+    c = codes()
+    return [x for x in (*c.rows.values(), *c.columns.values()) if x.section in (2, 3, 4)]
 
 
 @cache

@@ -564,18 +564,19 @@ def test_agency_page_opens_its_trend_query(build, page):
 # -- without a browser --------------------------------------------------------------------------------------------
 
 
-def test_agency_pages_rendered_on_two_processes_are_the_same(build, tmp_path, monkeypatch):
+def test_pages_rendered_on_two_processes_are_the_same(build, tmp_path, monkeypatch):
+    """Agencies' and reports' pages, years' lists and concepts' rankings, rendered in worker processes."""
     from publisher import site
 
     monkeypatch.setattr(site, "PARALLEL_FROM", 1)
     store = ox.Store.read_only(str(build.out / "store"))
     render_site(tmp_path / "site", build.published, BASE, [], {}, store=store, page_size=PAGE_SIZE, jobs=2,
                 store_path=build.out / "store")
-    pages = sorted(p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*")
-                   if p.is_file() and p.parts[len((tmp_path / "site").parts)] in ("agency", "report", "en"))
-    own = [p for p in pages if re.match(r"(en/)?(agency|report)/[^/]+/", str(p))]
-    assert len(own) > 20
-    for p in own:
+    pages = sorted(p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*") if p.is_file())
+    shared = [p for p in pages if re.match(r"(en/)?(agency/[^/]+/|report/|year/\d|def/(row|column)/)", str(p))]
+    kinds = {re.sub(r"^en/", "", str(p)).split("/")[0] for p in shared}
+    assert len(shared) > 300 and kinds == {"agency", "report", "year", "def"}
+    for p in shared:
         assert (tmp_path / "site" / p).read_bytes() == (build.site / p).read_bytes(), p
 
 
