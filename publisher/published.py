@@ -32,7 +32,8 @@ class Kept(Sequence[Finding]):
 
 def by_severity(findings: Sequence[Finding]) -> dict[str, int]:
     """How many findings of each severity."""
-    return getattr(findings, "tally", None) or dict(Counter(f.severity for f in findings))
+    kept = getattr(findings, "tally", None)
+    return kept if kept is not None else dict(Counter(f.severity for f in findings))
 
 
 @dataclass

@@ -299,7 +299,10 @@ def value(report: Report, row: str, column: str) -> Decimal | None:
     if layout is None:
         leaves, get = _expand(cells, row, column), report.value
     else:
-        leaves, get = _LEAVES.get((layout, row, column)) or _leaves(layout, cells, row, column), cells.number
+        leaves = _LEAVES.get((layout, row, column))
+        if leaves is None:
+            leaves = _LEAVES[(layout, row, column)] = _expand(cells, row, column)
+        get = cells.number
     if len(leaves) == 1 and leaves[0] == _recipe(row, column)[0]:  # its own cell
         return get(leaves[0])
     total = None
@@ -311,11 +314,6 @@ def value(report: Report, row: str, column: str) -> Decimal | None:
 
 
 _LEAVES: dict[tuple[int, str, str], tuple[str, ...]] = {}
-
-
-def _leaves(layout: int, cells, row: str, column: str) -> tuple[str, ...]:
-    found = _LEAVES[(layout, row, column)] = _expand(cells, row, column)
-    return found
 
 
 def _expand(cells, row: str, column: str) -> tuple[str, ...]:
