@@ -22,7 +22,6 @@ from functools import cache, lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from .agencies import Agency, resolve
 from .codes import ONTOLOGY_DIR, codes
@@ -32,8 +31,16 @@ from .files import link_or_copy
 from .model import Report, State
 from .pipeline import Failure, parse_file
 from .published import Kept, PublishedReport, by_severity
-from .rdf import DEFAULT_BASE, URIs, agency_graph, ontology_graph, report_graph, software_version
-from .validate import Finding, findings_graph, name_report, report_node, validate_agency, validate_core
+from .rdf import DEFAULT_BASE, URIs, agency_graph, report_graph, software_version
+from .validate import (
+    Finding,
+    context_nt,
+    findings_graph,
+    name_report,
+    report_node,
+    validate_agency,
+    validate_core,
+)
 
 SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 PREFERENCE = {"text/html": 0, "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 1,
@@ -468,8 +475,7 @@ def _start_store(path: Path, previous_path: Path, work: Cache, uris: URIs, chang
     without the agencies this build changes."""
     if changes.previous is None:
         store = ox.Store(str(path))
-        for g in (ontology_graph(), _shapes()):
-            store.bulk_load(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(context_nt(), ox.RdfFormat.N_TRIPLES)
         return store
     ox.Store.read_only(str(previous_path)).backup(str(path))
     store = ox.Store(str(path))
@@ -556,8 +562,7 @@ def _take_out(store: ox.Store, work: Cache, uris: URIs, slug: str, before: dict 
 def _vocabulary(store: ox.Store, shared: set[str]) -> Part:
     """The dumps' last part: the ontology, the shapes, and what the store says of the subjects the
     reports share (agencies, years, the software)."""
-    triples = [q.triple for g in (ontology_graph(), _shapes())
-               for q in ox.parse(g.serialize(format="nt").encode("utf-8"), ox.RdfFormat.N_TRIPLES)]
+    triples = [q.triple for q in ox.parse(context_nt(), ox.RdfFormat.N_TRIPLES)]
     triples += [q.triple for iri in sorted(shared)
                 for q in store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())]
     return make_part(triples)
@@ -611,12 +616,6 @@ def _load_remote(url: str, dump: Path, log: Callable[[str], None]) -> None:
             log(f"loaded {remote.count()} triples into {url}")
     except RemoteError as e:
         raise BuildError(f"{url}: loading the external store failed ({e}); the local publication is complete") from e
-
-
-def _shapes() -> Graph:
-    from .validate import corpus_shapes_graph, shapes_graph
-
-    return shapes_graph() + corpus_shapes_graph()
 
 
 def _copy_sources(dest: Path, published: list[PublishedReport], previous: Path) -> None:

@@ -221,8 +221,9 @@ def _run_one(store: ox.Store, c: Constraint) -> list[Finding]:
 
 
 @cache
-def _context() -> bytes:
-    """What a store of reports holds besides them: the ontology and the shapes, as N-Triples."""
+def context_nt() -> bytes:
+    """What a store of reports holds besides them: the ontology and the shapes, as N-Triples
+    (the build's store starts with it, and each agency's store for its checks)."""
     g = _ontology() + shapes_graph() + corpus_shapes_graph()
     return g.serialize(format="nt").encode("utf-8")
 
@@ -236,7 +237,7 @@ def validate_agency(reports: list[bytes]) -> list[Finding]:
     on every core, and for a rebuild only the agencies it touched. Over the whole store, the
     group-bys of the row and column totals held every observation of the corpus at once."""
     store = ox.Store()
-    for nt in (_context(), *reports):
+    for nt in (context_nt(), *reports):
         store.load(nt, ox.RdfFormat.N_TRIPLES)
     return [f for c in (*report_constraints(), *corpus_constraints()) for f in _run_one(store, c)]
 
