@@ -702,7 +702,7 @@ class _Site:
         the store read-only (the build wrote and flushed it). The agencies are dealt out; the years
         and the concepts, which read every report's figures, are shares of their own, so that a
         rebuild, which renders few agencies, spreads them over the cores too."""
-        concepts = [(x.kind, x.id) for x in _ranked_concepts()]
+        concepts = _ranked_concepts()
         if self.jobs <= 1 or self.store_path is None or len(self.agencies) < PARALLEL_FROM:
             self.render_share(slugs, True, concepts)
             return
@@ -714,14 +714,13 @@ class _Site:
             list(pool.map(_render_share, [(self.out, published, self.base, self.store_path, self.page_size,
                                            self.whole, self.built, share) for published, *share in shares]))
 
-    def render_share(self, slugs: list[str], years: bool = False, concepts: list[tuple[str, str]] = ()) -> None:
+    def render_share(self, slugs: list[str], years: bool = False, concepts: list[Concept] = ()) -> None:
         for slug in slugs:
             self.agency_group(slug)
         if years:
             self.year_pages()
-        c = codes()
-        for kind, ident in concepts:
-            self.concept_page((c.rows if kind == "row" else c.columns)[ident])
+        for concept in concepts:
+            self.concept_page(concept)
 
     def ontology_docs(self) -> None:
         if importlib.util.find_spec("publisher.ontodoc") is None:
