@@ -6,6 +6,7 @@ failed or killed build leaves the previous publication as it was.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
@@ -13,10 +14,12 @@ import os
 import pickle
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache, partial
 from pathlib import Path
@@ -25,7 +28,7 @@ import pyoxigraph as ox
 
 from .agencies import Agency, resolve
 from .codes import ONTOLOGY_DIR, codes
-from .dumps import Part, make_part, part_triples, report_part, write_dumps
+from .dumps import Part, Totals, make_part, part_triples, report_part, write_dumps
 from .executors import executor
 from .files import link_or_copy
 from .model import Report, State
@@ -164,7 +167,7 @@ def _check_agency(item: tuple[str, list[tuple]]) -> tuple[list[tuple[bytes, Part
     return done, validate_agency([nt for nt, _part, _found in done])
 
 
-CACHE_FORMAT = "3"  # bumped when what the cache holds changes shape
+CACHE_FORMAT = "4"  # bumped when what the cache holds changes shape
 
 
 class Cache:
@@ -333,19 +336,26 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             for q in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, ox.DefaultGraph())):
                 store.remove(q)
         _copy_sources(tmp / "site" / "sources", result.published, out_dir / "site" / "sources")
-        dumps, totals = write_dumps(tmp / "dumps", _parts(plan, work), partial(_vocabulary, store),
-                                    result.published, base)
-        result.triples = totals.triples
-        lap = result.lap("dumps", lap)
         counts = {"reports": len(result.published), "agencies": len(plan),
-                  "observations": sum(len(p.report.cells) for p in result.published), "triples": result.triples,
+                  "observations": sum(len(p.report.cells) for p in result.published),
                   "findings": sum(n for p in result.published for s, n in p.tally.items() if s != "info")}
-        if site is not None:
-            store.flush()  # the site's worker processes read it
-            site(tmp / "site", result.published, base, dumps, counts, store=store,
-                 reuse=out_dir / "site" if changes.previous else None, fresh=changes.touched,
-                 jobs=jobs or os.cpu_count() or 1, store_path=tmp / "store", whole=partial(_whole, work.root))
-        result.lap("site", lap)
+        store.flush()  # the site's worker processes read it
+        # the dumps are written on a thread of this process while the site's pages render on the
+        # worker processes; the home page, which lists the dumps, waits for them
+        with ThreadPoolExecutor(1) as aside:
+            dumping = aside.submit(_dumps, tmp / "dumps", plan, work, store, result, base)
+
+            def listing() -> tuple[list[dict], dict]:
+                dumps, totals = dumping.result()
+                result.triples = totals.triples
+                counts["triples"] = totals.triples
+                return dumps, counts
+            if site is not None:
+                site(tmp / "site", result.published, base, listing, store=store,
+                     reuse=out_dir / "site" if changes.previous else None, fresh=changes.touched,
+                     jobs=jobs or os.cpu_count() or 1, store_path=tmp / "store", whole=partial(_whole, work.root))
+            listing()
+        result.lap("dumps and site", lap)
         result.seconds = time.monotonic() - started
         (tmp / "build.json").write_text(json.dumps({
             "base": base, "counts": counts, "seconds": round(result.seconds, 1),
@@ -540,7 +550,9 @@ def _checked(plan: dict[str, _Agency], slugs: list[str], run, work: Cache, base:
         conforms = {uri: not any(f.severity == "violation" for f in fs) for uri, fs in found.items()}
         nt = findings_graph(across, conforms).serialize(format="nt").encode("utf-8")
         yield nt
-        part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES), counted=frozenset(str(report_node(u)) for u in found))
+        part = make_part(ox.parse(nt, ox.RdfFormat.N_TRIPLES), counted=frozenset(str(report_node(u)) for u in found),
+                         findings=[(uri, agency.name, best.year, f) for best, agency, uri, *_ in a.reports
+                                   for f in found[uri]])
         work.put("agency", a.key, {"findings": found, "shared": frozenset(shared), "part": part})
 
 
@@ -557,6 +569,15 @@ def _take_out(store: ox.Store, work: Cache, uris: URIs, slug: str, before: dict 
         store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
     for q in list(store.quads_for_pattern(ox.NamedNode(str(uris.agency(slug))), None, None, ox.DefaultGraph())):
         store.remove(q)
+
+
+def _dumps(folder: Path, plan: dict[str, _Agency], work: Cache, store: ox.Store, result: BuildResult,
+           base: str) -> tuple[list[dict], Totals]:
+    """Every dump, from the cached parts; timed on its own, for it runs alongside the site."""
+    begun = time.monotonic()
+    written = write_dumps(folder, _parts(plan, work), partial(_vocabulary, store), base)
+    result.lap("dumps (alongside the site)", begun)
+    return written
 
 
 def _vocabulary(store: ox.Store, shared: set[str]) -> Part:
@@ -628,12 +649,27 @@ def _copy_sources(dest: Path, published: list[PublishedReport], previous: Path) 
 
 
 def _swap(tmp: Path, out: Path) -> None:
-    """Replace `out` by `tmp` with two renames; the old publication is removed last."""
+    """Replace `out` by `tmp` with two renames, then remove the old publication (and any an
+    earlier removal left) in a process of its own: at 10,000 reports that is some 70,000 files,
+    seconds the command need not wait for once the new publication is in place."""
     old = out.with_name(f".{out.name}.old-{hashlib.sha1(str(time.time()).encode()).hexdigest()[:8]}")
     if out.exists():
         out.rename(old)
     tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_later(sorted(out.parent.glob(f".{glob.escape(out.name)}.old-*")))
+
+
+_REMOVING: list[subprocess.Popen] = []  # removals under way, held so that they are reaped, not warned of
+
+
+def _remove_later(folders: list[Path]) -> None:
+    """Delete `folders` in a detached process that outlives this one."""
+    _REMOVING[:] = [p for p in _REMOVING if p.poll() is None]
+    if folders:
+        _REMOVING.append(subprocess.Popen(
+            [sys.executable, "-c", "import shutil, sys; [shutil.rmtree(f, ignore_errors=True) for f in sys.argv[1:]]",
+             *map(str, folders)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
 
 
 __all__ = ["build", "BuildResult", "choose", "sources", "codes"]

@@ -25,10 +25,12 @@ from .codes import codes
 from .output import number
 from .published import PublishedReport
 from .rdf import bind
+from .validate import Finding
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 COLUMNS = ["agency", "agency_uri", "year", "format", "cell", "row_zh", "column_zh", "row_en", "column_en",
            "value", "state"]
+FINDING_COLUMNS = ["report_uri", "agency", "year", "rule", "severity", "message", "message_zh", "cells"]
 CONTEXT = {
     "@context": {
         "xxgk": "https://w3id.org/xxgk/def/", "qb": "http://purl.org/linked-data/cube#",
@@ -68,6 +70,7 @@ class Part:
     ttl: bytes = b""
     jsonld: bytes = b""  # expanded JSON-LD node objects joined by commas, without the brackets
     csv: bytes = b""  # observation rows, no header
+    findings: bytes = b""  # findings.csv rows, no header
     triples: int = 0
     subjects: int = 0  # distinct IRI subjects (parts never share a subject)
     classes: dict[str, int] = field(default_factory=dict)
@@ -76,9 +79,10 @@ class Part:
 
 def make_part(triples: Iterable[ox.Triple | ox.Quad], rows: Iterable[dict] = (),
               keep: Callable[[ox.NamedNode | ox.BlankNode], bool] = lambda s: True,
-              counted: frozenset[str] = frozenset()) -> Part:
+              counted: frozenset[str] = frozenset(), findings: Iterable[tuple[str, str, int, Finding]] = ()) -> Part:
     """The part of `triples` whose subject `keep`s; the others' subjects are named as shared.
-    Subjects in `counted` are described in another part too and counted there."""
+    Subjects in `counted` are described in another part too and counted there. `findings` are
+    (report URI, agency name, year, finding), for findings.csv."""
     own: dict[ox.Triple, None] = {}
     shared: set[str] = set()
     for t in triples:
@@ -93,9 +97,13 @@ def make_part(triples: Iterable[ox.Triple | ox.Quad], rows: Iterable[dict] = (),
     csv.DictWriter(out, fieldnames=COLUMNS).writerows({k: ("" if v is None else v) for k, v in r.items()}
                                                       for r in rows)
     jsonld = ox.serialize(rdf, format=ox.RdfFormat.JSON_LD).strip() if rdf else b"[]"
+    found = io.StringIO()
+    csv.writer(found).writerows([uri, agency, year, f.rule, f.severity, f.message, f.message_zh, " ".join(f.cells)]
+                                for uri, agency, year, f in findings)
     return Part(nt=_gz(ox.serialize(rdf, format=ox.RdfFormat.N_TRIPLES) if rdf else b""),
                 ttl=_gz(ox.serialize(rdf, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) if rdf else b""),
-                jsonld=_gz(jsonld[1:-1]), csv=out.getvalue().encode("utf-8"), triples=len(rdf),
+                jsonld=_gz(jsonld[1:-1]), csv=out.getvalue().encode("utf-8"),
+                findings=found.getvalue().encode("utf-8"), triples=len(rdf),
                 subjects=len({t.subject.value for t in rdf if isinstance(t.subject, ox.NamedNode)} - counted),
                 classes=dict(classes), shared=frozenset(shared))
 
@@ -191,24 +199,28 @@ def _parquet(out: Path) -> None:
                             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                                                  null_values=[""]))
     pending: list[pa.RecordBatch] = []
+    rows = 0
     with pq.ParquetWriter(out / "observations.parquet", schema) as parquet:
-        for batch in itertools.chain(reader, [None]):
-            if batch is not None:
-                pending.append(batch)
-            if pending and (batch is None or sum(b.num_rows for b in pending) >= ROW_GROUP):
+        for batch in reader:
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= ROW_GROUP:
                 parquet.write_table(pa.Table.from_batches(pending).cast(schema))
-                pending = []
+                pending, rows = [], 0
+        if pending:
+            parquet.write_table(pa.Table.from_batches(pending).cast(schema))
 
 
 def write_dumps(out: Path, parts: Iterable[Part], vocabulary: Callable[[set[str]], Part],
-                published: list[PublishedReport], base: str) -> tuple[list[dict], Totals]:
+                base: str) -> tuple[list[dict], Totals]:
     """Every dump, appended part by part in the order given; `vocabulary` makes the last part
     (the ontology, the shapes and the subjects the other parts share) from the shared IRIs."""
     out.mkdir(parents=True, exist_ok=True)
-    sinks = {name: _Sink(out / name) for name in (*RDF_DUMPS, "observations.csv")}
-    header = io.StringIO()
-    csv.writer(header).writerow(COLUMNS)
-    sinks["observations.csv"].write(header.getvalue().encode("utf-8"))
+    sinks = {name: _Sink(out / name) for name in (*RDF_DUMPS, "observations.csv", "findings.csv")}
+    for name, columns in (("observations.csv", COLUMNS), ("findings.csv", FINDING_COLUMNS)):
+        header = io.StringIO()
+        csv.writer(header).writerow(columns)
+        sinks[name].write(header.getvalue().encode("utf-8"))
     sinks["xxgk.jsonld.gz"].write(_gz(b"["))
     comma, totals, shared, first = _gz(b","), Totals(), set(), True
     try:
@@ -223,6 +235,7 @@ def write_dumps(out: Path, parts: Iterable[Part], vocabulary: Callable[[set[str]
                 sinks["xxgk.jsonld.gz"].write(part.jsonld if first else comma + part.jsonld)
                 first = False
             sinks["observations.csv"].write(part.csv)
+            sinks["findings.csv"].write(part.findings)
         sinks["xxgk.jsonld.gz"].write(_gz(b"]"))
     finally:
         for sink in sinks.values():
@@ -232,13 +245,6 @@ def write_dumps(out: Path, parts: Iterable[Part], vocabulary: Callable[[set[str]
     (out / "context.jsonld").write_text(json.dumps(CONTEXT, indent=1), encoding="utf-8")
     (out / "observations.csv-metadata.json").write_text(json.dumps(_csvw(base), ensure_ascii=False, indent=1),
                                                         encoding="utf-8")
-    with (out / "findings.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["report_uri", "agency", "year", "rule", "severity", "message", "message_zh", "cells"])
-        for p in published:
-            for fd in p.findings:
-                w.writerow([p.uri, p.agency.name, p.year, fd.rule, fd.severity, fd.message, fd.message_zh,
-                            " ".join(fd.cells)])
     digests = {name: sink.hash.hexdigest() for name, sink in sinks.items()}
     files = [n for n in FORMATS if n != "catalog.ttl" and (out / n).exists()]
     dumps = [{"name": n, "format": FORMATS[n], "media_type": MEDIA[n], "bytes": (out / n).stat().st_size,

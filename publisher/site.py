@@ -23,8 +23,9 @@ import multiprocessing
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -583,10 +584,10 @@ def copy_assets(dest: Path) -> None:
 
 
 class _Site:
-    def __init__(self, out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
-                 store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
-                 fresh: set[str] | None = None, jobs: int = 1, store_path: Path | None = None,
-                 whole: Callable[[Report], Report] | None = None):
+    def __init__(self, out: Path, published: list[PublishedReport], base: str,
+                 listing: Callable[[], tuple[list[dict], dict]], store: ox.Store, page_size: int = PAGE_SIZE,
+                 reuse: Path | None = None, fresh: set[str] | None = None, jobs: int = 1,
+                 store_path: Path | None = None, whole: Callable[[Report], Report] | None = None):
         self.out = out
         self.whole = whole
         self.jobs = jobs
@@ -598,8 +599,7 @@ class _Site:
         self.base = base if base.endswith("/") else base + "/"
         self.uris = URIs(self.base)
         self.published = sorted(published, key=lambda p: (p.agency.slug, p.year))
-        self.dumps = dumps
-        self.counts = counts
+        self.listing = listing
         self.env = _environment()
         self.built = datetime.now(UTC)
         self.agencies: dict[str, Agency] = {}
@@ -663,32 +663,49 @@ class _Site:
         (target.parent / (target.name + ".ttl")).write_bytes(write_graph(triples, "turtle", PREFIXES))
         (target.parent / (target.name + ".jsonld")).write_bytes(write_graph(triples, "jsonld"))
 
-    def renders(self, slug: str) -> bool:
-        """Whether this agency's pages are rendered, or linked unchanged from the previous site."""
-        return self.reuse is None or self.fresh is None or slug in self.fresh
+    @staticmethod
+    def _reused(slug: str) -> tuple[list[str], list[str]]:
+        """The folders and files of an agency's pages and RDF, as the previous site has them."""
+        return ([f"{lang}{kind}/{slug}" for lang in ("", "en/") for kind in ("agency", "report")],
+                [f"agency/{slug}.ttl", f"agency/{slug}.jsonld"])
 
-    def link_unchanged(self) -> None:
-        """The pages and RDF files of every agency whose reports and findings did not change."""
-        for slug in self.agencies:
-            if self.renders(slug):
-                continue
-            trees = [f"{lang}{kind}/{slug}" for lang in ("", "en/") for kind in ("agency", "report")]
-            files = [f"agency/{slug}.ttl", f"agency/{slug}.jsonld"]
-            if not all([*(link_tree(self.reuse / t, self.out / t) for t in trees),
-                        *(link_or_copy(self.reuse / f, self.out / f) for f in files)]):
-                self.fresh.add(slug)  # missing from the previous site: render it after all
+    def unchanged(self) -> list[str]:
+        """The agencies not `fresh` (their reports and findings did not change) whose pages the
+        previous site has: those are linked, every other one is rendered."""
+        if self.reuse is None or self.fresh is None:
+            return []
+        reuse = self.reuse
+
+        def kept(slug: str) -> bool:
+            trees, files = self._reused(slug)
+            return all((reuse / t).is_dir() for t in trees) and all((reuse / f).is_file() for f in files)
+        return [slug for slug in self.agencies if slug not in self.fresh and kept(slug)]
+
+    def link(self, slugs: list[str]) -> None:
+        """The pages and RDF files of `slugs`, linked from the previous site."""
+        for slug in slugs:
+            trees, files = self._reused(slug)
+            for t in trees:
+                link_tree(self.reuse / t, self.out / t)
+            for f in files:
+                link_or_copy(self.reuse / f, self.out / f)
 
     def render(self) -> None:
+        """Every page. The agencies' own, the years' and the concepts' render on the worker
+        processes while this one links the unchanged pages and writes the small ones; the home
+        page comes last, because it lists the dumps, which the build writes meanwhile."""
         self.out.mkdir(parents=True, exist_ok=True)
-        self.link_unchanged()
-        copy_assets(self.out / "assets")
-        self.ontology_docs()
+        unchanged = self.unchanged()
+        linked = set(unchanged)
+        with self.shares([slug for slug in self.agencies if slug not in linked]):
+            self.link(unchanged)
+            copy_assets(self.out / "assets")
+            self.ontology_docs()
+            self.agency_pages()
+            self.sparql_page()
+            self.not_found()
+            self.codelist_index()
         self.home()
-        self.agency_pages()
-        self.sparql_page()
-        self.not_found()
-        self.codelist_index()
-        self.shares([slug for slug in self.agencies if self.renders(slug)])
 
     def agency_group(self, slug: str) -> None:
         """An agency's own pages: its page and each of its reports', with their RDF files."""
@@ -696,23 +713,29 @@ class _Site:
         for p in self.by_agency[slug]:
             self.report_page(p)
 
-    def shares(self, slugs: list[str]) -> None:
+    @contextmanager
+    def shares(self, slugs: list[str]) -> Iterator[None]:
         """The pages that take time: the agencies' own (`slugs`), the years' lists and the
-        concepts' rankings; on `jobs` processes when there are many agencies. Each worker opens
-        the store read-only (the build wrote and flushed it). The agencies are dealt out; the years
-        and the concepts, which read every report's figures, are shares of their own, so that a
-        rebuild, which renders few agencies, spreads them over the cores too."""
+        concepts' rankings; on `jobs` processes when there are many agencies, finished when the
+        block ends. Each worker opens the store read-only (the build wrote and flushed it). The
+        agencies are dealt out; the years and the concepts, which read every report's figures,
+        are shares of their own, so that a rebuild, which renders few agencies, spreads them over
+        the cores too."""
         concepts = _ranked_concepts()
         if self.jobs <= 1 or self.store_path is None or len(self.agencies) < PARALLEL_FROM:
             self.render_share(slugs, True, concepts)
+            yield
             return
         n = 4 * self.jobs
         shares = [(self.published, [], True, []),
                   *((self.published, [], False, concepts[i::self.jobs]) for i in range(self.jobs)),
                   *(([p for s in slugs[i::n] for p in self.by_agency[s]], slugs[i::n], False, []) for i in range(n))]
         with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            list(pool.map(_render_share, [(self.out, published, self.base, self.store_path, self.page_size,
-                                           self.whole, self.built, share) for published, *share in shares]))
+            rendering = [pool.submit(_render_share, (self.out, published, self.base, self.store_path, self.page_size,
+                                                     self.whole, self.built, share)) for published, *share in shares]
+            yield
+            for done in rendering:
+                done.result()
 
     def render_share(self, slugs: list[str], years: bool = False, concepts: list[Concept] = ()) -> None:
         for slug in slugs:
@@ -731,6 +754,7 @@ class _Site:
             render(self.out / "def")
 
     def home(self) -> None:
+        dumps, counts = self.listing()
         years = sorted(self.by_year)
         dataset = {
             "@context": "https://schema.org/",
@@ -753,12 +777,12 @@ class _Site:
                               "description": d.get("format"),
                               "contentUrl": self.base + "dumps/" + quote(d["name"]),
                               "contentSize": f"{d.get('bytes', 0)} B", "sha256": d.get("sha256")}
-                             for d in self.dumps],
+                             for d in dumps],
         }
         if years:
             dataset["temporalCoverage"] = f"{years[0]}/{years[-1]}" if len(years) > 1 else str(years[0])
-        catalog = next((d for d in self.dumps if d["name"] == "catalog.ttl"), None)
-        self.page("", "index.html", dataset=dataset, counts=self.counts, dumps=self.dumps,
+        catalog = next((d for d in dumps if d["name"] == "catalog.ttl"), None)
+        self.page("", "index.html", dataset=dataset, counts=counts, dumps=dumps,
                   examples=self.gallery[:3], years=years, catalog=catalog,
                   cite_year=self.built.year)
 
@@ -958,7 +982,7 @@ class _Site:
 def _render_share(work: tuple) -> None:
     """A share of the pages (`_Site.render_share`), in a worker process."""
     out, published, base, store_path, page_size, whole, built, (slugs, years, concepts) = work
-    site = _Site(out, published, base, [], {}, _read_only(store_path), page_size, whole=whole)
+    site = _Site(out, published, base, lambda: ([], {}), _read_only(store_path), page_size, whole=whole)
     site.built = built
     site.render_share(slugs, years, concepts)
 
@@ -974,11 +998,14 @@ def _read_only(path: Path) -> ox.Store:
     return ox.Store.read_only(str(path))
 
 
-def render_site(out: Path, published: list[PublishedReport], base: str, dumps: list[dict], counts: dict,
-                store: ox.Store, page_size: int = PAGE_SIZE, reuse: Path | None = None,
-                fresh: set[str] | None = None, jobs: int = 1, store_path: Path | None = None,
-                whole: Callable[[Report], Report] | None = None) -> None:
+def render_site(out: Path, published: list[PublishedReport], base: str,
+                listing: Callable[[], tuple[list[dict], dict]], store: ox.Store, page_size: int = PAGE_SIZE,
+                reuse: Path | None = None, fresh: set[str] | None = None, jobs: int = 1,
+                store_path: Path | None = None, whole: Callable[[Report], Report] | None = None) -> None:
     """Write the website into `out` (``DIR/site``): pages in Chinese and English, RDF files, assets.
+
+    `listing` gives what the home page lists: the dumps' manifest (`write_dumps`) and the counts.
+    It is called once every other page is written, so that a build can write the dumps meanwhile.
 
     The RDF file beside each page is read from `store` (the build's, holding the ontology and every
     report); long lists (agencies, a year's reports) are split into pages of `page_size`. With
@@ -988,7 +1015,7 @@ def render_site(out: Path, published: list[PublishedReport], base: str, dumps: l
     processes. With `whole`, the reports in `published` are only their figures (`Report.figures`)
     and `whole` gives each one back entire for its page.
     """
-    _Site(Path(out), published, base, dumps, counts, store, page_size, reuse,
+    _Site(Path(out), published, base, listing, store, page_size, reuse,
           None if fresh is None else set(fresh), jobs, store_path, whole).render()
 
 

@@ -99,6 +99,19 @@ def test_a_rebuild_from_the_previous_publication_equals_a_build_from_scratch(rep
     assert again.triples == scratch.triples
 
 
+def test_the_previous_publication_is_removed_after_the_new_one_is_in_place(reports, tmp_path):
+    out = tmp_path / "out"
+    build([str(reports)], str(out), log=quiet, jobs=1)
+    stray = tmp_path / ".out.old-left"  # one an interrupted removal left
+    (stray / "site").mkdir(parents=True)
+    build([str(reports)], str(out), log=quiet, jobs=1)
+    assert (out / "build.json").exists() and (out / "dumps" / "xxgk.nt.gz").exists()
+    deadline = time.monotonic() + 30
+    while [p for p in tmp_path.iterdir() if ".old-" in p.name] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p.name for p in tmp_path.iterdir() if ".old-" in p.name] == []
+
+
 def test_one_and_two_processes_publish_the_same_data(reports, tmp_path):
     one = build([str(reports)], str(tmp_path / "one"), log=quiet, jobs=1, use_cache=False)
     two = build([str(reports)], str(tmp_path / "two"), log=quiet, jobs=2, use_cache=False)
@@ -129,7 +142,10 @@ def test_a_killed_build_leaves_the_previous_publication_and_the_next_one_complet
     proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "build", str(reports), "--out", str(out),
                              "--jobs", "1", "--no-cache"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(3)
+    deadline = time.monotonic() + 60  # killed once it writes the new publication's store, well before the swap
+    while not list(tmp_path.glob(".out.building-*/store")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the build ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert triples_of(out) == before

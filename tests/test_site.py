@@ -122,7 +122,7 @@ def make_build(out: Path) -> Build:
     counts = {"reports": len(published), "agencies": len({p.agency.slug for p in published}),
               "observations": sum(len(p.report.cells) for p in published), "triples": triples,
               "findings": sum(f.severity != "info" for p in published for f in p.findings)}
-    render_site(out / "site", published, BASE, dumps, counts, store=store, page_size=PAGE_SIZE)
+    render_site(out / "site", published, BASE, lambda: (dumps, counts), store=store, page_size=PAGE_SIZE)
     del store
     (out / "build.json").write_text(json.dumps({"base": BASE, "counts": counts}), encoding="utf-8")
     return Build(out, published)
@@ -570,8 +570,8 @@ def test_pages_rendered_on_two_processes_are_the_same(build, tmp_path, monkeypat
 
     monkeypatch.setattr(site, "PARALLEL_FROM", 1)
     store = ox.Store.read_only(str(build.out / "store"))
-    render_site(tmp_path / "site", build.published, BASE, [], {}, store=store, page_size=PAGE_SIZE, jobs=2,
-                store_path=build.out / "store")
+    render_site(tmp_path / "site", build.published, BASE, lambda: ([], {}), store=store, page_size=PAGE_SIZE,
+                jobs=2, store_path=build.out / "store")
     pages = sorted(p.relative_to(tmp_path / "site") for p in (tmp_path / "site").rglob("*") if p.is_file())
     shared = [p for p in pages if re.match(r"(en/)?(agency/[^/]+/|report/|year/\d|def/(row|column)/)", str(p))]
     kinds = {re.sub(r"^en/", "", str(p)).split("/")[0] for p in shared}
@@ -581,7 +581,7 @@ def test_pages_rendered_on_two_processes_are_the_same(build, tmp_path, monkeypat
 
 
 def test_an_empty_publication_still_has_a_site(tmp_path):
-    render_site(tmp_path, [], BASE, [], {}, store=ox.Store())
+    render_site(tmp_path, [], BASE, lambda: ([], {}), store=ox.Store())
     for page in ("index.html", "en/index.html", "agency/index.html", "year/index.html", "sparql/index.html",
                  "def/row/requests.denied/index.html", "404.html", "assets/yasgui.min.js", "assets/chart.umd.min.js"):
         assert (tmp_path / page).is_file(), page
@@ -592,4 +592,4 @@ def test_missing_npm_packages_are_a_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(site, "NODE_MODULES", tmp_path / "node_modules")
     with pytest.raises(site.SiteAssetsMissing, match=r"@triply/yasgui.*make site-assets.*npm ci --prefix site"):
-        render_site(tmp_path / "out", [], BASE, [], {}, store=ox.Store())
+        render_site(tmp_path / "out", [], BASE, lambda: ([], {}), store=ox.Store())
