@@ -23,6 +23,8 @@ from pypinyin import lazy_pinyin
 
 from .normalize import fold
 
+MIN_TAIL = 4  # a shorter name (人民政府, 政府) is never taken for the tail of a longer one
+
 
 @dataclass
 class Agency:
@@ -41,12 +43,19 @@ def resolve(names: list[str]) -> dict[str, Agency]:
     """Map every name (as printed) to its Agency."""
     keys = sorted({fold(n) for n in names if n}, key=len)
     parent: dict[str, str] = {k: k for k in keys}
-    for short in keys:
-        longer = [k for k in keys if len(k) > len(short) and k.endswith(short)]
-        # the longest names that end with this one, up to variants of each other
-        tops = {k for k in longer if not any(o != k and o.endswith(k) for o in longer)}
-        if len(tops) == 1 and len(short) >= 4:  # one chain of longer names: the same agency
-            parent[short] = min(longer, key=len)
+    # the longer names that end with each name, from every name's tails (of MIN_TAIL characters or
+    # more) that are names too: a national collection has some 200,000 names, too many to compare
+    # pairwise
+    longer: dict[str, list[str]] = {}
+    for k in keys:
+        for i in range(1, len(k) - MIN_TAIL + 1):
+            if k[i:] in parent:
+                longer.setdefault(k[i:], []).append(k)
+    for short, ends in longer.items():
+        # the longest names that end with this one, up to variants of each other: those no name ends with
+        tops = [k for k in ends if k not in longer]
+        if len(tops) == 1:  # one chain of longer names: the same agency
+            parent[short] = min(ends, key=len)
 
     def root(k: str) -> str:
         while parent[k] != k:
