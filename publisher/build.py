@@ -226,8 +226,9 @@ def _findings(root: Path, key: str, uri: str) -> list[Finding]:
 
 @lru_cache(maxsize=4)
 def _agency_entry(root: Path, key: str) -> dict | None:
-    """An agency's entry in the cache, read once for its reports in a row (the dumps and pages ask
-    for them agency by agency). Entries are named by content, so a cached one never goes stale."""
+    """An agency's entry in the cache, read once for its reports in a row (its report pages ask
+    for their findings one after another). Entries are named by content, so a cached one never
+    goes stale."""
     return _cached(root, "agency", key)
 
 
@@ -329,7 +330,6 @@ def _build(files: list[str], out_dir: Path, result: BuildResult, work: Cache, ba
             # one bulk load for the changed agencies, fed as the workers finish: the build never
             # holds more than the agencies in flight (~600 KB of N-Triples a report)
             _stream_into(store, _checked(plan, sorted(changes.touched), run, work, base))
-            store.flush()
         lap = result.lap("map, validate and load", lap)
         record, shared = _published(plan, work, result)
         for iri in set(changes.previous["shared"] if changes.previous else ()) - shared:  # a year no report has now
